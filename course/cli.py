@@ -1,0 +1,169 @@
+"""`python -m course COMMAND`: the instructor's command line.
+
+Each command is a few calls into nbgrader's API through course.pipeline; run
+`python -m course --help` for the list, `python -m course COMMAND --help` for one.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import grades, pipeline, release_check, samples
+
+
+def _assignment_list(root, names):
+    known = pipeline.assignments(root)
+    for name in names or []:
+        if name not in known:
+            raise pipeline.CourseError(
+                f"No assignment {name!r} in {root}/source (known: {', '.join(known)})")
+    return names or known
+
+
+def cmd_build(args):
+    for assignment in _assignment_list(args.root, args.assignments):
+        pipeline.generate(args.root, assignment)
+        print(f"generated release/{assignment}")
+    return _report_leaks(args.root)
+
+
+def _report_leaks(root):
+    found = release_check.leaks(root)
+    for line in found:
+        print("LEAK:", line)
+    if found:
+        print(f"{len(found)} leak(s): fix source/ (markers around every solution and hidden test), then rebuild.")
+        return 1
+    print("release/ checked: no solution or hidden test leaked")
+    return 0
+
+
+def cmd_check_release(args):
+    problems = release_check.drift(args.root)
+    for line in problems:
+        print("DRIFT:", line)
+    status = _report_leaks(args.root)
+    if problems:
+        print("release/ is out of date: run `python -m course build` and commit release/.")
+        return 1
+    print("release/ matches source/")
+    return status
+
+
+def cmd_samples(args):
+    for assignment in _assignment_list(args.root, args.assignments):
+        rows = samples.write_samples(args.root, assignment, args.bugs)
+        print(f"{assignment}: wrote {len(rows)} sample submissions under submitted/")
+    return 0
+
+
+def cmd_grade(args):
+    _assignment_list(args.root, [args.assignment])
+    results = pipeline.grade(args.root, args.assignment, args.students, workers=args.workers)
+    failed = [r for r in results if not r["success"]]
+    seconds = sum(r["seconds"] for r in results)
+    print(f"{args.assignment}: graded {len(results)} submissions "
+          f"({seconds:.1f} s of grading), {len(failed)} could not be graded")
+    for r in failed:
+        last = r["log"].strip().splitlines()[-1:] or ["(no log)"]
+        print(f"  {r['student']}: {last[0]}")
+    return 0
+
+
+def cmd_feedback(args):
+    for assignment in _assignment_list(args.root, args.assignments):
+        pipeline.generate_feedback(args.root, assignment)
+        print(f"feedback/<student>/{assignment}/ written")
+    return 0
+
+
+def cmd_export(args):
+    n = grades.export_csv(args.root, args.out, args.assignments or None)
+    print(f"wrote {n} rows to {args.out}")
+    return 0
+
+
+def cmd_table(args):
+    rows = grades.scores(args.root, args.assignments or None)
+    for assignment in _assignment_list(args.root, args.assignments):
+        print(grades.table(rows, assignment))
+        print()
+    return 0
+
+
+def cmd_demo(args):
+    """Build, make sample submissions, grade, give feedback, export, print the table."""
+    root = args.root
+    steps = [
+        ("build", lambda: cmd_build(argparse.Namespace(root=root, assignments=None))),
+        ("samples", lambda: cmd_samples(argparse.Namespace(root=root, assignments=None, bugs=args.bugs))),
+    ]
+    for assignment in pipeline.assignments(root):
+        steps.append((f"grade {assignment}", lambda a=assignment: cmd_grade(
+            argparse.Namespace(root=root, assignment=a, students=None, workers=args.workers))))
+    steps += [
+        ("feedback", lambda: cmd_feedback(argparse.Namespace(root=root, assignments=None))),
+        ("export", lambda: cmd_export(argparse.Namespace(root=root, out=str(Path(root) / "grades.csv"), assignments=None))),
+        ("table", lambda: cmd_table(argparse.Namespace(root=root, assignments=None))),
+    ]
+    for name, step in steps:
+        print(f"== {name}")
+        status = step()
+        if status:
+            print(f"demo stopped: step '{name}' failed")
+            return status
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m course", description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=Path, default=None,
+                        help="course root (default: the folder with nbgrader_config.py at or above here)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="generate release/ from source/ and check it for leaks")
+    p.add_argument("assignments", nargs="*")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("check-release", help="check that release/ matches source/ and leaks nothing")
+    p.set_defaults(func=cmd_check_release)
+
+    p = sub.add_parser("samples", help="write sample submissions (reference, untouched, bugs) to submitted/")
+    p.add_argument("assignments", nargs="*")
+    p.add_argument("--bugs", type=int, default=None, help="at most this many bugs per assignment")
+    p.set_defaults(func=cmd_samples)
+
+    p = sub.add_parser("grade", help="autograde the submissions of one assignment")
+    p.add_argument("assignment")
+    p.add_argument("--students", nargs="*", default=None, help="only these students")
+    p.add_argument("--workers", type=int, default=1, help="grading processes at once (default 1)")
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("feedback", help="generate feedback HTML for autograded submissions")
+    p.add_argument("assignments", nargs="*")
+    p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser("export", help="write grades as CSV")
+    p.add_argument("--out", default="grades.csv")
+    p.add_argument("assignments", nargs="*")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("table", help="print students x problems from the gradebook")
+    p.add_argument("assignments", nargs="*")
+    p.set_defaults(func=cmd_table)
+
+    p = sub.add_parser("demo", help="the whole pipeline on sample submissions")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--bugs", type=int, default=3, help="buggy samples per assignment")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        args.root = pipeline.find_root(args.root)
+        return args.func(args)
+    except pipeline.CourseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,110 @@
+"""Reading scores out of the gradebook: per student, assignment and problem.
+
+A "problem" is a graded cell (a test cell, or a manually graded answer),
+named by its nbgrader grade_id, in the order the notebook shows it.
+"""
+
+import csv
+from pathlib import Path
+
+import nbformat
+
+from .pipeline import assignments, load_config, notebooks
+
+
+def problems(root, assignment):
+    """[(grade_id, max points)] of an assignment's graded cells, in notebook order."""
+    result = []
+    for path in notebooks(Path(root) / "source" / assignment):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade"):
+                result.append((meta["grade_id"], float(meta.get("points", 0))))
+    return result
+
+
+def _open_gradebook(root):
+    from nbgrader.api import Gradebook
+
+    config = load_config(root)
+    return Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id)
+
+
+def scores(root, assignment_ids=None):
+    """One dict per (student, assignment) found in the gradebook.
+
+    Each row: student, assignment, scores {grade_id: points or None},
+    total, max_total. A problem missing from a submission's grades is None
+    (shown as blank, never as a silent 0).
+    """
+    root = Path(root)
+    wanted = assignment_ids or assignments(root)
+    rows = []
+    with _open_gradebook(root) as gb:
+        known = {a.name for a in gb.assignments}
+        for assignment in wanted:
+            if assignment not in known:
+                continue
+            expected = problems(root, assignment)
+            for sub in sorted(gb.assignment_submissions(assignment), key=lambda s: s.student_id):
+                found = {}
+                for nb in sub.notebooks:
+                    for g in nb.grades:
+                        found[g.name] = g.score
+                per_problem = {gid: found.get(gid) for gid, _ in expected}
+                rows.append({
+                    "student": sub.student_id,
+                    "assignment": assignment,
+                    "scores": per_problem,
+                    "total": sum(v for v in per_problem.values() if v is not None),
+                    "max_total": sum(m for _, m in expected),
+                })
+    return rows
+
+
+def export_csv(root, path, assignment_ids=None, extra_columns=None):
+    """Write scores() as CSV: one row per student and assignment, one column per
+    problem (``<assignment>/<grade_id>``), then total and max_total.
+
+    extra_columns: optional {(student, assignment): {column: value}} merged in
+    (the grading status, for instance). Returns the number of rows written.
+    """
+    rows = scores(root, assignment_ids)
+    problem_columns = []
+    for assignment in assignment_ids or assignments(root):
+        problem_columns += [f"{assignment}/{gid}" for gid, _ in problems(root, assignment)]
+    extra_names = sorted({k for v in (extra_columns or {}).values() for k in v})
+    header = ["student", "assignment", *extra_names, *problem_columns, "total", "max_total"]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=header, quoting=csv.QUOTE_MINIMAL)
+        writer.writeheader()
+        for row in rows:
+            out = {"student": row["student"], "assignment": row["assignment"],
+                   "total": _num(row["total"]), "max_total": _num(row["max_total"])}
+            for gid, value in row["scores"].items():
+                out[f"{row['assignment']}/{gid}"] = "" if value is None else _num(value)
+            out.update((extra_columns or {}).get((row["student"], row["assignment"]), {}))
+            writer.writerow(out)
+    return len(rows)
+
+
+def _num(value):
+    return f"{value:g}"
+
+
+def table(rows, assignment):
+    """A plain-text table of students x problems for one assignment."""
+    rows = [r for r in rows if r["assignment"] == assignment]
+    if not rows:
+        return f"{assignment}: no graded submissions"
+    gids = list(rows[0]["scores"])
+    short = [f"p{i + 1}" for i in range(len(gids))]
+    width = max(len("student"), *(len(r["student"]) for r in rows))
+    lines = [f"{assignment}   " + "   ".join(f"{s}={g}" for s, g in zip(short, gids)),
+             f"{'student':<{width}}  " + " ".join(f"{s:>5}" for s in short) + "   total"]
+    for r in rows:
+        cells = ["    -" if v is None else f"{v:5g}" for v in r["scores"].values()]
+        lines.append(f"{r['student']:<{width}}  " + " ".join(cells)
+                     + f"   {r['total']:g}/{r['max_total']:g}")
+    return "\n".join(lines)

@@ -1,0 +1,221 @@
+"""The instructor pipeline: a thin layer over nbgrader's Python API.
+
+nbgrader does the work (generate, autograde, feedback, the gradebook); this
+module finds the course, loads ``nbgrader_config.py`` once, and loops over
+assignments and students. Every function takes the course root, the folder
+that holds ``nbgrader_config.py``.
+"""
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+import sys
+import warnings
+
+import nbformat
+from traitlets.config.loader import PyFileConfigLoader
+
+CONFIG_FILE = "nbgrader_config.py"
+
+
+def _put_environment_on_path():
+    """nbgrader runs `alembic` (and kernels run `python`) through PATH: make
+    sure the environment this code runs in comes first, even when it was
+    started as `.venv/bin/python -m course` without activating the venv."""
+    bindir = os.path.dirname(sys.executable)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if parts[0] != bindir:
+        os.environ["PATH"] = os.pathsep.join([bindir, *[p for p in parts if p != bindir]])
+
+
+_put_environment_on_path()
+# nbgrader's SQLAlchemy models warn about autoflush on plain reads; the warning
+# says nothing about the grades and would bury the instructor's output.
+warnings.filterwarnings("ignore", message=".*not in session.*")
+
+
+class CourseError(Exception):
+    """A problem the instructor must fix; the message says how."""
+
+
+def find_root(start=None):
+    """The course root: the nearest folder at or above `start` with nbgrader_config.py."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in [here, *here.parents]:
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise CourseError(
+        f"No {CONFIG_FILE} found in {here} or above it. Run the command from the "
+        "course repository, or pass --root PATH.")
+
+
+def load_config(root, **overrides):
+    """nbgrader's configuration from <root>/nbgrader_config.py, with the root pinned.
+
+    overrides: extra ``Section.option=value`` pairs as a dict of dicts, e.g.
+    {"CourseDirectory": {"db_url": "..."}}.
+    """
+    root = Path(root).resolve()
+    config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
+    # The file computes root from its own location; pin it explicitly so that a
+    # copied config (a temporary course in the tests) cannot point elsewhere.
+    config.CourseDirectory.root = str(root)
+    for section, values in overrides.items():
+        for key, value in values.items():
+            config[section][key] = value
+    return config
+
+
+def open_api(root, **overrides):
+    """An nbgrader NbGraderAPI for the course at `root`."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = load_config(root, **overrides)
+    coursedir = CourseDirectory(config=config)
+    api = NbGraderAPI(coursedir=coursedir, config=config)
+    api.log.setLevel(logging.WARNING)
+    return api
+
+
+def assignments(root):
+    """Assignment ids: the folders of source/ that hold a notebook, in order."""
+    source = Path(root) / "source"
+    if not source.is_dir():
+        raise CourseError(f"{source} does not exist: is {root} the course root?")
+    return sorted(p.name for p in source.iterdir()
+                  if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def notebooks(folder):
+    """The notebooks of one assignment folder, sorted, checkpoints excluded."""
+    return sorted(p for p in Path(folder).glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def check_source_clean(root, assignment):
+    """Raise CourseError if a source notebook keeps outputs or execution counts."""
+    for path in notebooks(Path(root) / "source" / assignment):
+        nb = nbformat.read(path, as_version=4)
+        dirty = [i for i, cell in enumerate(nb.cells)
+                 if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count"))]
+        if dirty:
+            raise CourseError(
+                f"{path} keeps outputs in cells {dirty}: source notebooks are stored "
+                "without outputs. Clear them (JupyterLab: Edit > Clear Outputs of All "
+                f"Cells, or: jupyter nbconvert --clear-output --inplace {path}).")
+
+
+def _raise_on_failure(result, what):
+    if not result.get("success"):
+        detail = (result.get("error") or "") + "\n" + (result.get("log") or "")
+        raise CourseError(f"{what} failed:\n{detail.strip()}")
+
+
+def generate(root, assignment):
+    """nbgrader generate_assignment for one assignment, into <root>/release/."""
+    check_source_clean(root, assignment)
+    api = open_api(root)
+    with _quiet():
+        result = api.generate_assignment(assignment, force=True, create=True)
+    _raise_on_failure(result, f"generate_assignment {assignment}")
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence nbgrader's and the Jupyter client's INFO chatter for a block."""
+    loggers = [logging.getLogger(name) for name in ("traitlets", "nbgrader", "")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def submitted_students(root, assignment):
+    """Student ids with a folder submitted/<student>/<assignment>, sorted."""
+    submitted = Path(root) / "submitted"
+    if not submitted.is_dir():
+        return []
+    return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
+
+
+def autograde_one(root, assignment, student, overrides=None):
+    """nbgrader autograde for one student; a dict with success, seconds and log.
+
+    Never raises for a bad submission: nbgrader's own failure (unreadable
+    notebook, a kernel that died) comes back as success False with its log.
+    """
+    import time
+
+    start = time.perf_counter()
+    api = open_api(root, **(overrides or {}))
+    with _quiet():
+        result = api.autograde(assignment, student, force=True, create=True)
+    return {
+        "student": student,
+        "assignment": assignment,
+        "success": bool(result.get("success")),
+        "seconds": round(time.perf_counter() - start, 2),
+        "log": ((result.get("error") or "") + "\n" + (result.get("log") or "")).strip(),
+    }
+
+
+def _autograde_task(args):
+    return autograde_one(*args)
+
+
+def register_students(root, students):
+    """Create the students in the gradebook before parallel workers start, so
+    that no two workers race to insert the same row."""
+    api = open_api(root)
+    with api.gradebook as gb:
+        for student in students:
+            gb.update_or_create_student(student)
+
+
+def grade(root, assignment, students=None, workers=1, progress=True):
+    """Autograde the submissions of one assignment; a list of autograde_one results.
+
+    students: ids to grade (default: every folder in submitted/ for it).
+    workers: processes grading at once; each grades whole submissions.
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import multiprocessing
+
+    from tqdm.auto import tqdm
+
+    students = list(students) if students is not None else submitted_students(root, assignment)
+    if not students:
+        return []
+    register_students(root, students)
+    tasks = [(str(root), assignment, s) for s in students]
+    bar = tqdm(total=len(tasks), desc=f"grading {assignment}", unit="nb", disable=not progress)
+    results = []
+    if workers <= 1:
+        for task in tasks:
+            results.append(_autograde_task(task))
+            bar.update()
+    else:
+        # spawn, not fork: a forked copy of a process that has talked to a
+        # kernel or a database is not safe to reuse.
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_autograde_task, task) for task in tasks]
+            for future in as_completed(futures):
+                results.append(future.result())
+                bar.update()
+    bar.close()
+    return sorted(results, key=lambda r: r["student"])
+
+
+def generate_feedback(root, assignment):
+    """nbgrader generate_feedback for every autograded submission of an assignment."""
+    api = open_api(root)
+    with _quiet():
+        result = api.generate_feedback(assignment, force=True)
+    _raise_on_failure(result, f"generate_feedback {assignment}")

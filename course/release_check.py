@@ -1,0 +1,100 @@
+"""Checks that release/ is what nbgrader makes from source/, and leaks nothing.
+
+Drift: regenerating the release from source/ in a scratch copy of the course
+must give byte-identical files. Leak: no solution or hidden-test marker, and no
+line of solution or hidden-test code, may reach a released notebook.
+"""
+
+import filecmp
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from . import pipeline
+
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+# Lines this short or this generic appear in any code; they prove nothing.
+_MIN_LINE = 12
+
+
+def _regions(source, begin, end):
+    """Lines strictly between `begin` and `end` marker lines."""
+    inside, lines = False, []
+    for line in source.splitlines():
+        if line.strip() == begin:
+            inside = True
+        elif line.strip() == end:
+            inside = False
+        elif inside:
+            lines.append(line.strip())
+    return lines
+
+
+def secret_lines(source_nb):
+    """Solution and hidden-test code lines that appear nowhere else in the source."""
+    secret, public = set(), set()
+    for cell in source_nb.cells:
+        text = cell.source
+        hidden = set(_regions(text, "### BEGIN SOLUTION", "### END SOLUTION")) | \
+            set(_regions(text, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"))
+        secret |= hidden
+        public |= {line.strip() for line in text.splitlines()} - hidden
+    return {line for line in secret - public
+            if len(line) >= _MIN_LINE and not line.startswith("#")}
+
+
+def leaks(root, release_root=None):
+    """Human-readable leak findings for every assignment; [] when clean."""
+    root = Path(root)
+    release_root = Path(release_root or root / "release")
+    findings = []
+    for assignment in pipeline.assignments(root):
+        for src_path in pipeline.notebooks(root / "source" / assignment):
+            rel_path = release_root / assignment / src_path.name
+            if not rel_path.is_file():
+                findings.append(f"{rel_path} is missing: run `python -m course build`")
+                continue
+            text = rel_path.read_text(encoding="utf-8")
+            for marker in MARKERS:
+                if marker in text:
+                    findings.append(f"{rel_path}: contains the marker '{marker}'")
+            released = nbformat.read(rel_path, as_version=4)
+            code = {line.strip() for cell in released.cells for line in cell.source.splitlines()}
+            for line in sorted(secret_lines(nbformat.read(src_path, as_version=4)) & code):
+                findings.append(f"{rel_path}: solution or hidden-test line leaked: {line!r}")
+    return findings
+
+
+def _files(folder):
+    folder = Path(folder)
+    skip = {".ipynb_checkpoints", "__pycache__"}
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.is_file() and not skip & set(p.parts))
+
+
+def compare_trees(fresh, committed):
+    """Differences between a freshly generated release folder and the committed one."""
+    fresh, committed = Path(fresh), Path(committed)
+    fresh_files, committed_files = _files(fresh), _files(committed)
+    problems = [f"release/{f}: not produced by source/ (stale?)"
+                for f in sorted(set(committed_files) - set(fresh_files))]
+    problems += [f"release/{f}: missing (regenerate with `python -m course build`)"
+                 for f in sorted(set(fresh_files) - set(committed_files))]
+    for f in sorted(set(fresh_files) & set(committed_files)):
+        if not filecmp.cmp(fresh / f, committed / f, shallow=False):
+            problems.append(f"release/{f}: differs from what source/ generates")
+    return problems
+
+
+def drift(root):
+    """Files of release/ that differ from a fresh generation (or exist on one side only)."""
+    root = Path(root)
+    with tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
+        scratch = Path(tmp)
+        shutil.copy2(root / pipeline.CONFIG_FILE, scratch / pipeline.CONFIG_FILE)
+        shutil.copytree(root / "source", scratch / "source")
+        for assignment in pipeline.assignments(scratch):
+            pipeline.generate(scratch, assignment)
+        return compare_trees(scratch / "release", root / "release")

@@ -1,0 +1,147 @@
+"""Sample submissions: the reference solution, an untouched release, and typical bugs.
+
+A submission is built the way a student makes one: start from the released
+notebook and fill in its solution cells. The reference answer of a solution
+cell is its source cell with the ``### BEGIN/END SOLUTION`` marker lines
+removed. A bug is a list of edits to those answers (see AUTHORING.md):
+
+    {"name": ..., "why": ..., "edits": [(grade_id, old, new), ...], "loses": [test ids]}
+
+The bug catalogues live in ``tests/bugs/<assignment>.py`` (``BUGS`` and
+``VARIANTS``); the demo and the tests read them from there.
+"""
+
+import copy
+import runpy
+from pathlib import Path
+
+import nbformat
+
+from .pipeline import CourseError, notebooks
+
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+
+
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _is_solution(cell):
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
+
+
+def strip_markers(source):
+    """A solution cell's code with the BEGIN/END SOLUTION lines removed."""
+    lines = [line for line in source.splitlines()
+             if line.strip() not in (BEGIN_SOLUTION, END_SOLUTION)]
+    return "\n".join(lines)
+
+
+def reference_answers(source_nb):
+    """{grade_id: reference code} for every solution code cell of a source notebook."""
+    return {_grade_id(cell): strip_markers(cell.source)
+            for cell in source_nb.cells
+            if cell.cell_type == "code" and _is_solution(cell)}
+
+
+def apply_edits(answers, edits, label="edit"):
+    """A copy of `answers` with the edits applied; raise CourseError if one does not fit.
+
+    edits: [(grade_id, old, new)]; old None replaces the whole cell, otherwise
+    old must occur exactly once in that cell's answer.
+    """
+    answers = dict(answers)
+    for grade_id, old, new in edits:
+        if grade_id not in answers:
+            raise CourseError(f"{label}: no solution cell with grade_id {grade_id!r} "
+                              f"(known: {sorted(answers)})")
+        if old is None:
+            answers[grade_id] = new
+            continue
+        count = answers[grade_id].count(old)
+        if count != 1:
+            raise CourseError(f"{label}: {old!r} occurs {count} times in cell {grade_id!r}; "
+                              "it must occur exactly once")
+        answers[grade_id] = answers[grade_id].replace(old, new)
+    return answers
+
+
+def fill_release(release_nb, answers):
+    """The release notebook with its solution cells replaced by `answers`."""
+    nb = copy.deepcopy(release_nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and _is_solution(cell) and _grade_id(cell) in answers:
+            cell.source = answers[_grade_id(cell)]
+    return nb
+
+
+def load_catalogue(root, assignment):
+    """(BUGS, VARIANTS) from tests/bugs/<assignment>.py, or ([], []) if there is none."""
+    path = Path(root) / "tests" / "bugs" / f"{assignment}.py"
+    if not path.is_file():
+        return [], []
+    namespace = runpy.run_path(str(path))
+    return list(namespace.get("BUGS", [])), list(namespace.get("VARIANTS", []))
+
+
+def submission_notebooks(root, assignment, edits=(), untouched=False, label="submission"):
+    """{notebook file name: filled notebook} for one assignment.
+
+    untouched: the release as it is (a student who did nothing).
+    """
+    root = Path(root)
+    result = {}
+    for release_path in notebooks(root / "release" / assignment):
+        release_nb = nbformat.read(release_path, as_version=4)
+        if untouched:
+            result[release_path.name] = release_nb
+            continue
+        source_path = root / "source" / assignment / release_path.name
+        answers = reference_answers(nbformat.read(source_path, as_version=4))
+        mine = [e for e in edits if e[0] in answers]
+        result[release_path.name] = fill_release(release_nb, apply_edits(answers, mine, label))
+    if not result:
+        raise CourseError(f"release/{assignment} has no notebook: run `python -m course build` first")
+    unknown = {e[0] for e in edits} - {
+        _grade_id(c) for nb in result.values() for c in nb.cells}
+    if unknown:
+        raise CourseError(f"{label}: edits name unknown cells {sorted(unknown)}")
+    return result
+
+
+def write_submission(root, assignment, student, nbs):
+    """Write notebooks as submitted/<student>/<assignment>/<name>.ipynb, with the
+    release's other files beside them (as a student's folder would have them)."""
+    folder = Path(root) / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, nb in nbs.items():
+        nbformat.write(nb, folder / name)
+    return folder
+
+
+def sample_students(root, assignment, bugs_per_assignment=None):
+    """[(student id, kind, edits, expected-loss test ids)] for one assignment.
+
+    kind is "reference", "untouched", "variant" or "bug"; bugs_per_assignment
+    limits how many bugs are taken (the demo takes a few, the tests all).
+    """
+    bugs, variants = load_catalogue(root, assignment)
+    if bugs_per_assignment is not None:
+        bugs = bugs[:bugs_per_assignment]
+    rows = [("reference", "reference", [], []), ("untouched", "untouched", [], [])]
+    rows += [(f"variant-{v['name']}", "variant", v["edits"], []) for v in variants]
+    rows += [(f"bug-{b['name']}", "bug", b["edits"], b["loses"]) for b in bugs]
+    return rows
+
+
+def write_samples(root, assignment, bugs_per_assignment=None, include_variants=True):
+    """Write every sample submission of one assignment; return sample_students' rows."""
+    rows = sample_students(root, assignment, bugs_per_assignment)
+    if not include_variants:
+        rows = [r for r in rows if r[1] != "variant"]
+    for student, kind, edits, _ in rows:
+        nbs = submission_notebooks(root, assignment, edits, untouched=(kind == "untouched"),
+                                   label=f"{assignment}/{student}")
+        write_submission(root, assignment, student, nbs)
+    return rows

@@ -1,0 +1,80 @@
+"""End to end through real nbgrader: generate, submit, autograde, read the gradebook.
+
+For every assignment: the reference solution gets full marks, an untouched
+release gets 0 without breaking the run, each catalogued bug loses points in
+the tests it names, and each correct variant gets full marks.
+"""
+
+import pytest
+
+from course import samples
+from conftest import ASSIGNMENTS, REPO
+
+
+def _cases(kind):
+    cases = []
+    for assignment in ASSIGNMENTS:
+        for student, k, _edits, loses in samples.sample_students(REPO, assignment):
+            if k == kind:
+                cases.append(pytest.param(assignment, student, loses, id=f"{assignment}-{student}"))
+    return cases
+
+
+def _row(graded, assignment, student):
+    result = graded["results"][(assignment, student)]
+    assert result["success"], f"autograde failed for {student}/{assignment}:\n{result['log'][-2000:]}"
+    row = graded["rows"].get((assignment, student))
+    assert row is not None, f"no gradebook entry for {student}/{assignment}"
+    return row
+
+
+def _lost(row):
+    return {gid: v for gid, v in row["scores"].items() if v is None or v < _max(row, gid)}
+
+
+def _max(row, gid):
+    return row["max_points"][gid]
+
+
+@pytest.fixture(scope="module")
+def rows(graded, course_root):
+    from course.grades import problems
+
+    maxima = {a: dict(problems(course_root, a)) for a in ASSIGNMENTS}
+    for (assignment, _student), row in graded["rows"].items():
+        row["max_points"] = maxima[assignment]
+    return graded
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_reference_gets_full_marks(rows, assignment):
+    row = _row(rows, assignment, "reference")
+    assert row["total"] == row["max_total"] > 0, f"reference lost points: {_lost(row)}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_release_gets_zero_without_crashing(rows, assignment):
+    row = _row(rows, assignment, "untouched")
+    assert row["total"] == 0, f"an untouched notebook scored {row['total']}: {row['scores']}"
+    assert all(v == 0 for v in row["scores"].values()), row["scores"]
+
+
+@pytest.mark.parametrize("assignment, student, loses", _cases("bug"))
+def test_bug_loses_points_where_expected(rows, assignment, student, loses):
+    row = _row(rows, assignment, student)
+    lost = _lost(row)
+    assert loses, f"{student} names no test that should catch it"
+    missed = [gid for gid in loses if gid not in lost]
+    assert not missed, (f"{student} kept full points in {missed}; it lost points in {sorted(lost)}")
+
+
+@pytest.mark.parametrize("assignment, student, loses", _cases("variant"))
+def test_correct_variant_gets_full_marks(rows, assignment, student, loses):
+    row = _row(rows, assignment, student)
+    assert row["total"] == row["max_total"], f"{student} is correct but lost {_lost(row)}"
+
+
+def test_every_assignment_has_a_bug_catalogue():
+    for assignment in ASSIGNMENTS:
+        bugs, _ = samples.load_catalogue(REPO, assignment)
+        assert len(bugs) >= 6, f"tests/bugs/{assignment}.py lists {len(bugs)} bugs; at least 6 expected"

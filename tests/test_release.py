@@ -1,0 +1,81 @@
+"""release/ is exactly what nbgrader generates from source/, and leaks nothing."""
+
+import json
+import shutil
+
+import nbformat
+import pytest
+
+from course import release_check
+from conftest import ASSIGNMENTS, REPO
+
+
+def test_there_are_assignments():
+    assert ASSIGNMENTS, "source/ holds no assignment folder with a notebook"
+
+
+def test_release_matches_source(course_root):
+    problems = release_check.compare_trees(course_root / "release", REPO / "release")
+    assert not problems, "release/ drifted from source/:\n" + "\n".join(problems) + \
+        "\nRun `python -m course build` and commit release/."
+
+
+def test_committed_release_leaks_nothing():
+    found = release_check.leaks(REPO)
+    assert not found, "\n".join(found)
+
+
+def test_source_notebooks_have_no_outputs():
+    for path in sorted(REPO.glob("source/*/*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.get("outputs")]
+        assert not dirty, f"{path} keeps outputs in cells {dirty}"
+
+
+def test_leak_check_catches_a_leaked_solution_line(course_root, tmp_path):
+    """The leak check itself must be able to fail: plant a solution line in a copy."""
+    assignment = ASSIGNMENTS[0]
+    src = next((course_root / "source" / assignment).glob("*.ipynb"))
+    secret = sorted(release_check.secret_lines(nbformat.read(src, as_version=4)))
+    assert secret, f"{src.name} has no solution lines long enough to check"
+    fake = tmp_path / "course"
+    shutil.copytree(course_root / "source", fake / "source")
+    shutil.copytree(course_root / "release", fake / "release")
+    released = fake / "release" / assignment / src.name
+    nb = nbformat.read(released, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(secret[0]))
+    nbformat.write(nb, released)
+    found = release_check.leaks(fake)
+    assert any(secret[0] in line for line in found), found
+
+
+def test_leak_check_catches_markers(course_root, tmp_path):
+    fake = tmp_path / "course"
+    shutil.copytree(course_root / "source", fake / "source")
+    shutil.copytree(course_root / "release", fake / "release")
+    released = next((fake / "release" / ASSIGNMENTS[0]).glob("*.ipynb"))
+    data = json.loads(released.read_text())
+    data["cells"].append({"cell_type": "markdown", "metadata": {}, "id": "planted",
+                          "source": "### BEGIN HIDDEN TESTS"})
+    released.write_text(json.dumps(data))
+    assert any("BEGIN HIDDEN TESTS" in line for line in release_check.leaks(fake))
+
+
+def test_drift_check_catches_an_edit(course_root, tmp_path):
+    copy = tmp_path / "release"
+    shutil.copytree(course_root / "release", copy)
+    released = next((copy / ASSIGNMENTS[0]).glob("*.ipynb"))
+    released.write_text(released.read_text().replace("numpy", "numpy ", 1))
+    problems = release_check.compare_trees(course_root / "release", copy)
+    assert problems == [f"release/{ASSIGNMENTS[0]}/{released.name}: differs from what source/ generates"]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_package_holds_no_solution(assignment):
+    """The installed course package must not contain any solution line."""
+    src = next((REPO / "source" / assignment).glob("*.ipynb"))
+    secret = release_check.secret_lines(nbformat.read(src, as_version=4))
+    package_text = "\n".join(p.read_text() for p in (REPO / "course").rglob("*.py"))
+    package_lines = {line.strip() for line in package_text.splitlines()}
+    leaked = sorted(secret & package_lines)
+    assert not leaked, f"course/ contains solution lines of {assignment}: {leaked[:5]}"
