@@ -156,6 +156,9 @@ def build_parser():
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--bugs", type=int, default=3, help="buggy samples per assignment")
     p.set_defaults(func=cmd_demo)
+
+    # Commands that live in their own modules register themselves here, one
+    # line each: `from . import MODULE; MODULE.add_commands(sub)`.
     return parser
 
 
