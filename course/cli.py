@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import grades, pipeline, release_check, samples
+from . import grades, pipeline, release_check, samples, status
 
 
 def _assignment_list(root, names):
@@ -60,13 +60,15 @@ def cmd_samples(args):
 def cmd_grade(args):
     _assignment_list(args.root, [args.assignment])
     results = pipeline.grade(args.root, args.assignment, args.students, workers=args.workers)
-    failed = [r for r in results if not r["success"]]
     seconds = sum(r["seconds"] for r in results)
-    print(f"{args.assignment}: graded {len(results)} submissions "
-          f"({seconds:.1f} s of grading), {len(failed)} could not be graded")
-    for r in failed:
-        last = r["log"].strip().splitlines()[-1:] or ["(no log)"]
-        print(f"  {r['student']}: {last[0]}")
+    counts = {}
+    for r in results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+    print(f"{args.assignment}: {len(results)} submissions ({seconds:.1f} s of grading): {summary}")
+    for r in results:
+        if r["status"] != "graded":
+            print(f"  {r['student']}: {r['status']}" + (f" ({'; '.join(r['notes'])})" if r["notes"] else ""))
     return 0
 
 
@@ -78,7 +80,9 @@ def cmd_feedback(args):
 
 
 def cmd_export(args):
-    n = grades.export_csv(args.root, args.out, args.assignments or None)
+    chosen = _assignment_list(args.root, args.assignments)
+    n = grades.export_csv(args.root, args.out, args.assignments or None,
+                          extra_columns=status.export_columns(args.root, chosen))
     print(f"wrote {n} rows to {args.out}")
     return 0
 

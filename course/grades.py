@@ -70,10 +70,19 @@ def export_csv(root, path, assignment_ids=None, extra_columns=None):
     (the grading status, for instance). Returns the number of rows written.
     """
     rows = scores(root, assignment_ids)
+    # A submission with a status but no grades (it could not be graded) still
+    # gets its row, with blank scores: never a silent 0.
+    seen = {(r["student"], r["assignment"]) for r in rows}
+    for student, assignment in sorted(set(extra_columns or {}) - seen):
+        if assignment_ids and assignment not in assignment_ids:
+            continue
+        rows.append({"student": student, "assignment": assignment, "total": None,
+                     "max_total": sum(m for _, m in problems(root, assignment)),
+                     "scores": {gid: None for gid, _ in problems(root, assignment)}})
     problem_columns = []
     for assignment in assignment_ids or assignments(root):
         problem_columns += [f"{assignment}/{gid}" for gid, _ in problems(root, assignment)]
-    extra_names = sorted({k for v in (extra_columns or {}).values() for k in v})
+    extra_names = list(dict.fromkeys(k for v in (extra_columns or {}).values() for k in v))
     header = ["student", "assignment", *extra_names, *problem_columns, "total", "max_total"]
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as f:
@@ -81,7 +90,8 @@ def export_csv(root, path, assignment_ids=None, extra_columns=None):
         writer.writeheader()
         for row in rows:
             out = {"student": row["student"], "assignment": row["assignment"],
-                   "total": _num(row["total"]), "max_total": _num(row["max_total"])}
+                   "total": "" if row["total"] is None else _num(row["total"]),
+                   "max_total": _num(row["max_total"])}
             for gid, value in row["scores"].items():
                 out[f"{row['assignment']}/{gid}"] = "" if value is None else _num(value)
             out.update((extra_columns or {}).get((row["student"], row["assignment"]), {}))

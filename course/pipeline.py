@@ -145,24 +145,40 @@ def submitted_students(root, assignment):
 
 
 def autograde_one(root, assignment, student, overrides=None):
-    """nbgrader autograde for one student; a dict with success, seconds and log.
+    """Check, autograde and classify one submission; never raises for a bad one.
 
-    Never raises for a bad submission: nbgrader's own failure (unreadable
-    notebook, a kernel that died) comes back as success False with its log.
+    Returns a dict: student, assignment, success (nbgrader ran), seconds, log,
+    status and notes (see course.status). A submission that cannot be graded
+    has its older grades removed, so that no stale score looks current.
     """
     import time
 
+    from . import status
+
     start = time.perf_counter()
-    api = open_api(root, **(overrides or {}))
-    with _quiet():
-        result = api.autograde(assignment, student, force=True, create=True)
-    return {
-        "student": student,
-        "assignment": assignment,
-        "success": bool(result.get("success")),
-        "seconds": round(time.perf_counter() - start, 2),
-        "log": ((result.get("error") or "") + "\n" + (result.get("log") or "")).strip(),
-    }
+    notes, fatal = status.precheck(root, assignment, student)
+    if fatal:
+        result = {"success": False, "log": fatal}
+    else:
+        api = open_api(root, **(overrides or {}))
+        with _quiet():
+            out = api.autograde(assignment, student, force=True, create=True)
+        result = {"success": bool(out.get("success")),
+                  "log": ((out.get("error") or "") + "\n" + (out.get("log") or "")).strip()}
+    if not result["success"]:
+        status.forget_grades(root, assignment, student)
+    verdict = status.classify(root, assignment, student, result, notes, _audit(root, assignment, student))
+    return {"student": student, "assignment": assignment,
+            "seconds": round(time.perf_counter() - start, 2), **result, **verdict}
+
+
+def _audit(root, assignment, student):
+    """Static-audit findings for a submission, as short strings ([] if none)."""
+    try:
+        from .audit import audit_submission
+    except ImportError:
+        return []
+    return audit_submission(Path(root) / "submitted" / student / assignment)
 
 
 def _autograde_task(args):
@@ -210,6 +226,10 @@ def grade(root, assignment, students=None, workers=1, progress=True):
                 results.append(future.result())
                 bar.update()
     bar.close()
+    from . import status
+
+    status.save(root, assignment, {r["student"]: {"status": r["status"], "notes": r["notes"]}
+                                   for r in results})
     return sorted(results, key=lambda r: r["student"])
 
 

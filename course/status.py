@@ -1,0 +1,163 @@
+"""What happened to each submission: checked before grading, classified after.
+
+Every graded submission ends with one status, shown in the export:
+
+- ``graded``: graded normally;
+- ``flagged``: graded, but the static audit found something an instructor should look at;
+- ``timed out``: at least one cell hit the time limit (that cell scored 0, the rest were graded);
+- ``crashed``: the kernel died; cells before the crash are graded, the rest scored 0;
+- ``needs manual grading``: some problem waits for a person;
+- ``not graded``: nothing could be graded (no notebook, unreadable JSON, an nbgrader error);
+  any older grade of that submission is removed, so that a stale score never looks current.
+
+The statuses of one assignment are kept in ``grading/<assignment>.json`` beside the
+gradebook, written by the process that runs the grading (never by the student's kernel).
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+
+SEVERITY = ["not graded", "crashed", "timed out", "flagged", "needs manual grading", "graded"]
+
+
+def expected_notebooks(root, assignment):
+    """Notebook file names of the released assignment."""
+    return sorted(p.name for p in (Path(root) / "release" / assignment).glob("*.ipynb"))
+
+
+def precheck(root, assignment, student):
+    """Look at submitted/<student>/<assignment> before grading.
+
+    Returns (notes, fatal): notes are short strings for the instructor; fatal
+    is a reason not to run nbgrader at all (None when grading can go ahead).
+    A single notebook under a wrong name is copied to the expected name, so
+    that it can be graded, and noted.
+    """
+    folder = Path(root) / "submitted" / student / assignment
+    expected = expected_notebooks(root, assignment)
+    if not folder.is_dir():
+        return [], "no submission folder"
+    present = sorted(p.name for p in folder.glob("*.ipynb"))
+    others = sorted(p.name for p in folder.iterdir()
+                    if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith("."))
+    notes = []
+    released_files = {p.name for p in (Path(root) / "release" / assignment).iterdir() if p.is_file()}
+    extra = [name for name in others if name not in released_files]
+    if extra:
+        notes.append("extra files ignored: " + ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
+    missing = [name for name in expected if name not in present]
+    strangers = [name for name in present if name not in expected]
+    if missing and len(missing) == 1 and len(strangers) == 1:
+        shutil.copy2(folder / strangers[0], folder / missing[0])
+        notes.append(f"notebook {strangers[0]!r} graded as {missing[0]!r} (wrong name)")
+        present.append(missing[0])
+        missing = []
+    elif strangers:
+        notes.append("unknown notebooks ignored: " + ", ".join(strangers))
+    if missing and not any(name in present for name in expected):
+        return notes, "no notebook named " + " or ".join(repr(m) for m in missing)
+    if missing:
+        notes.append("missing notebooks: " + ", ".join(missing))
+    for name in expected:
+        path = folder / name
+        if not path.is_file():
+            continue
+        if path.stat().st_size == 0:
+            return notes, f"{name} is empty (0 bytes)"
+        try:
+            nbformat.read(path, as_version=4)
+        except Exception as err:  # any parse failure means the same to the instructor
+            first = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+            return notes, f"{name} is not a readable notebook ({first})"
+    return notes, None
+
+
+def _error_names(root, assignment, student):
+    names = []
+    for path in sorted((Path(root) / "autograded" / student / assignment).glob("*.ipynb")):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:
+            names.append("unreadable autograded notebook")
+            continue
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    names.append(out.get("ename", ""))
+    return names
+
+
+def classify(root, assignment, student, result, notes, audit_findings=()):
+    """The status dict of one submission after nbgrader ran (result: autograde_one's)."""
+    if not result["success"]:
+        last = [line for line in result["log"].splitlines() if line.strip()][-1:] or ["nbgrader failed"]
+        return {"status": "not graded", "notes": notes + [last[0][:300]]}
+    errors = _error_names(root, assignment, student)
+    status = "graded"
+    if audit_findings:
+        status = "flagged"
+        notes = notes + [f"audit: {f}" for f in audit_findings]
+    if any(e in ("CellTimeoutError", "TimeoutError", "CellTimeout") for e in errors):
+        status = "timed out"
+    if any(e in ("DeadKernelError", "KernelCrashed") for e in errors):
+        status = "crashed"
+    if status == "graded" and _needs_manual(root, assignment, student):
+        status = "needs manual grading"
+    return {"status": status, "notes": notes}
+
+
+def _needs_manual(root, assignment, student):
+    from .grades import _open_gradebook
+
+    with _open_gradebook(root) as gb:
+        try:
+            sub = gb.find_submission(assignment, student)
+        except Exception:
+            return False
+        return any(g.needs_manual_grade for nb in sub.notebooks for g in nb.grades)
+
+
+def forget_grades(root, assignment, student):
+    """Remove a submission's grades from the gradebook (after a failed regrade)."""
+    from .grades import _open_gradebook
+
+    with _open_gradebook(root) as gb:
+        try:
+            gb.remove_submission(assignment, student)
+        except Exception:
+            pass  # there was nothing to remove
+
+
+def status_file(root, assignment):
+    return Path(root) / "grading" / f"{assignment}.json"
+
+
+def load(root, assignment):
+    """{student: {"status": ..., "notes": [...]}} recorded for an assignment."""
+    path = status_file(root, assignment)
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save(root, assignment, statuses):
+    """Merge {student: status dict} into the assignment's status file."""
+    merged = load(root, assignment)
+    merged.update(statuses)
+    path = status_file(root, assignment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(merged, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def export_columns(root, assignment_ids):
+    """{(student, assignment): {"status": ..., "notes": ...}} for grades.export_csv."""
+    columns = {}
+    for assignment in assignment_ids:
+        for student, st in load(root, assignment).items():
+            columns[(student, assignment)] = {"status": st["status"], "notes": "; ".join(st["notes"])}
+    return columns
