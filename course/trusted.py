@@ -1,0 +1,101 @@
+"""Is the grading process still the one we trust? Checks run by hidden tests.
+
+A submission can replace ``numpy.allclose`` with ``lambda *a, **k: True``, or
+``course.gradcheck.assert_gradients_close`` with a function that never fails,
+and every later test would pass. Hidden tests call ``assert_untampered()``
+first: it finds every watched numpy function, builtin and course helper that
+is no longer the original, and fails the test with a message that says which.
+
+The check looks at what a replacement cannot hide without effort: numpy's
+functions are ufuncs or functions defined in numpy's own files, builtins are
+built-in functions, and the course helpers are defined in course/gradcheck.py
+and course/trusted.py. A determined attacker inside the same process can get
+around any in-process check; the static audit (course.audit) and the
+sandboxed kernel close what this cannot.
+"""
+
+import builtins
+import os
+import sys
+import types
+
+import numpy
+
+# numpy names the course's tests (and students' numeric checks) rely on.
+NUMPY_NAMES = (
+    "allclose", "isclose", "array_equal", "array_equiv", "abs", "absolute", "max", "min",
+    "amax", "amin", "maximum", "minimum", "sum", "mean", "all", "any", "isfinite", "isnan",
+    "exp", "log", "sqrt", "zeros", "zeros_like", "ones", "ones_like", "array", "asarray",
+    "copy", "argmax", "unravel_index", "nditer", "count_nonzero", "median", "round",
+    "errstate", "where", "dot", "matmul", "einsum", "linspace", "arange",
+)
+TESTING_NAMES = ("assert_allclose", "assert_array_equal", "assert_array_almost_equal")
+BUILTIN_NAMES = ("abs", "all", "any", "isinstance", "len", "max", "min", "sum", "float",
+                 "int", "round", "getattr", "setattr", "print", "range", "zip", "__import__")
+COURSE_MODULES = ("course.gradcheck", "course.trusted")
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _numpy_file(obj):
+    code = getattr(obj, "__code__", None) or getattr(getattr(obj, "__wrapped__", None), "__code__", None)
+    if code is None:
+        return False
+    return os.path.abspath(code.co_filename).startswith(os.path.dirname(numpy.__file__))
+
+
+def _is_numpy_original(obj):
+    if isinstance(obj, (numpy.ufunc, type, types.BuiltinFunctionType)):
+        return True
+    if getattr(type(obj), "__module__", "").startswith("numpy") and not callable(obj):
+        return True
+    module = getattr(obj, "__module__", "") or ""
+    return module.startswith("numpy") and (_numpy_file(obj) or not hasattr(obj, "__code__"))
+
+
+def _course_functions(module_name):
+    module = sys.modules.get(module_name)
+    if module is None:
+        return []
+    expected = os.path.join(_HERE, module_name.split(".")[-1] + ".py")
+    found = []
+    for name in getattr(module, "__all__", ()):
+        fn = getattr(module, name, None)
+        code = getattr(fn, "__code__", None)
+        if code is None or os.path.abspath(code.co_filename) != expected:
+            found.append(f"{module_name}.{name}")
+    return found
+
+
+def tampering():
+    """Names of watched functions that were replaced in this process ([] if none)."""
+    found = []
+    np_module = sys.modules.get("numpy", numpy)
+    if np_module is not numpy:
+        found.append("sys.modules['numpy']")
+    for name in NUMPY_NAMES:
+        if hasattr(numpy, name) and not _is_numpy_original(getattr(numpy, name)):
+            found.append(f"numpy.{name}")
+    for name in TESTING_NAMES:
+        if not _is_numpy_original(getattr(numpy.testing, name)):
+            found.append(f"numpy.testing.{name}")
+    for name in BUILTIN_NAMES:
+        value = getattr(builtins, name, None)
+        if not isinstance(value, (types.BuiltinFunctionType, type)):
+            found.append(f"builtins.{name}")
+    for module_name in COURSE_MODULES:
+        found += _course_functions(module_name)
+    return found
+
+
+def assert_untampered():
+    """Raise AssertionError naming every replaced function, or return None."""
+    found = tampering()
+    if found:
+        raise AssertionError(
+            "This notebook replaced functions the tests rely on: " + ", ".join(found) + ". "
+            "Tests cannot be trusted after that, so this test scores 0. Remove the code that "
+            "assigns to them (look for `np.<name> = ...` or `setattr`) and restart the kernel.")
+
+
+__all__ = ["tampering", "assert_untampered"]

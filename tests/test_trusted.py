@@ -1,0 +1,38 @@
+"""course.trusted notices replaced numpy functions, builtins and course helpers.
+
+Each case runs in a fresh interpreter, so that the patching cannot leak into
+the test process.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+PATCHES = {
+    "numpy.allclose": "import numpy as np; np.allclose = lambda *a, **k: True",
+    "numpy.max": "import numpy; numpy.max = lambda *a, **k: 0.0",
+    "numpy.testing.assert_allclose": "import numpy as np; np.testing.assert_allclose = lambda *a, **k: None",
+    "builtins.abs": "import builtins; builtins.abs = lambda x: 0",
+    "course.gradcheck.assert_gradients_close":
+        "import course.gradcheck as g; g.assert_gradients_close = lambda *a, **k: 0.0",
+    "course.gradcheck.rel_error": "import course.gradcheck as g; setattr(g, 'rel_error', lambda x, y: 0.0)",
+}
+
+
+def _run(code):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def test_clean_process_passes():
+    out = _run("import course.gradcheck; from course.trusted import assert_untampered, tampering;"
+               "assert_untampered(); print(tampering())")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", sorted(PATCHES))
+def test_patch_is_named(name):
+    out = _run(PATCHES[name] + "\nfrom course.trusted import assert_untampered\nassert_untampered()")
+    assert out.returncode != 0, f"patching {name} went unnoticed"
+    assert name in out.stderr and "scores 0" in out.stderr, out.stderr
