@@ -21,14 +21,15 @@ def _assignment_list(root, names):
 
 
 def cmd_build(args):
-    for assignment in _assignment_list(args.root, args.assignments):
+    chosen = _assignment_list(args.root, args.assignments)
+    for assignment in chosen:
         pipeline.generate(args.root, assignment)
         print(f"generated release/{assignment}")
-    return _report_leaks(args.root)
+    return _report_leaks(args.root, chosen)
 
 
-def _report_leaks(root):
-    found = release_check.leaks(root)
+def _report_leaks(root, assignment_ids=None):
+    found = release_check.leaks(root, assignment_ids=assignment_ids)
     for line in found:
         print("LEAK:", line)
     if found:
@@ -80,9 +81,12 @@ def cmd_feedback(args):
 
 
 def cmd_export(args):
+    from . import late  # lateness columns (submitted_at, days_late, late_penalty, ...)
+
     chosen = _assignment_list(args.root, args.assignments)
     n = grades.export_csv(args.root, args.out, args.assignments or None,
-                          extra_columns=status.export_columns(args.root, chosen))
+                          extra_columns=late.export_columns(
+                              args.root, chosen, status.export_columns(args.root, chosen)))
     print(f"wrote {n} rows to {args.out}")
     return 0
 
@@ -109,6 +113,7 @@ def cmd_demo(args):
         ("feedback", lambda: cmd_feedback(argparse.Namespace(root=root, assignments=None))),
         ("export", lambda: cmd_export(argparse.Namespace(root=root, out=str(Path(root) / "grades.csv"), assignments=None))),
         ("table", lambda: cmd_table(argparse.Namespace(root=root, assignments=None))),
+        ("report", lambda: __import__("course.report").report.cmd_report(argparse.Namespace(root=root, assignments=None, all=True, out=None))),
     ]
     for name, step in steps:
         print(f"== {name}")
@@ -163,6 +168,9 @@ def build_parser():
 
     # Commands that live in their own modules register themselves here, one
     # line each: `from . import MODULE; MODULE.add_commands(sub)`.
+    from . import report; report.add_commands(sub)
+    from . import distribution; distribution.add_commands(sub)
+    from . import scale; scale.add_commands(sub)
     return parser
 
 

@@ -5,15 +5,15 @@ course was built and tested with, and says exactly what to install when
 something is missing. Newer versions only get a note: they usually work.
 """
 
-import importlib
 import sys
+from importlib import metadata
 
-# (import name, pip name, version the course pins in requirements.txt)
+# (distribution name, version the course pins in requirements.txt)
 REQUIRED = [
-    ("numpy", "numpy", "2.4.6"),
-    ("matplotlib", "matplotlib", "3.11.2"),
-    ("sklearn", "scikit-learn", "1.9.1"),
-    ("tqdm", "tqdm", "4.70.1"),
+    ("numpy", "2.4.6"),
+    ("matplotlib", "3.11.2"),
+    ("scikit-learn", "1.9.1"),
+    ("tqdm", "4.70.1"),
 ]
 MIN_PYTHON = (3, 10)
 
@@ -34,14 +34,15 @@ def environment_problems():
             f"Python {sys.version.split()[0]} is older than {MIN_PYTHON[0]}.{MIN_PYTHON[1]}",
             "install Python 3.11 and recreate the environment (see README.md)",
         ))
-    for module, pip_name, pinned in REQUIRED:
+    for pip_name, pinned in REQUIRED:
+        # Read the installed version from package metadata rather than by
+        # importing: importing scikit-learn and matplotlib takes seconds.
         try:
-            mod = importlib.import_module(module)
-        except ImportError:
+            found = metadata.version(pip_name)
+        except metadata.PackageNotFoundError:
             problems.append((f"{pip_name} is not installed in this kernel",
                              f"{sys.executable} -m pip install {pip_name}=={pinned}"))
             continue
-        found = getattr(mod, "__version__", "0")
         if _major_minor(found) < _major_minor(pinned):
             problems.append((f"{pip_name} {found} is older than the course's {pinned}",
                              f"{sys.executable} -m pip install {pip_name}=={pinned}"))

@@ -210,7 +210,9 @@ def assert_gradients_close(name, analytic, numeric, tol=1e-6):
     n = np.asarray(numeric, dtype=np.float64)
     if a.shape != n.shape:
         hint = ""
-        if a.ndim == 2 and a.shape == n.shape[::-1]:
+        if a.size == n.size == 1:
+            hint = f" Return an array of shape {n.shape} (np.reshape or a[..., None]), not a scalar."
+        elif a.ndim == 2 and a.shape == n.shape[::-1]:
             hint = " It looks transposed: check the order of the matrix product (x.T @ dout, not dout.T @ x)."
         elif a.size == n.size:
             hint = " Same number of entries: reshape it to the input's shape (x.shape)."

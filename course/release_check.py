@@ -19,38 +19,39 @@ MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN T
 _MIN_LINE = 12
 
 
-def _regions(source, begin, end):
-    """Lines strictly between `begin` and `end` marker lines."""
-    inside, lines = False, []
+def _split(source):
+    """(secret lines, public lines) of one cell: inside or outside the marker regions."""
+    secret, public, inside = set(), set(), False
     for line in source.splitlines():
-        if line.strip() == begin:
+        stripped = line.strip()
+        if stripped in ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"):
             inside = True
-        elif line.strip() == end:
+        elif stripped in ("### END SOLUTION", "### END HIDDEN TESTS"):
             inside = False
         elif inside:
-            lines.append(line.strip())
-    return lines
+            secret.add(stripped)
+        else:
+            public.add(stripped)
+    return secret, public
 
 
 def secret_lines(source_nb):
     """Solution and hidden-test code lines that appear nowhere else in the source."""
     secret, public = set(), set()
     for cell in source_nb.cells:
-        text = cell.source
-        hidden = set(_regions(text, "### BEGIN SOLUTION", "### END SOLUTION")) | \
-            set(_regions(text, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"))
-        secret |= hidden
-        public |= {line.strip() for line in text.splitlines()} - hidden
+        cell_secret, cell_public = _split(cell.source)
+        secret |= cell_secret
+        public |= cell_public
     return {line for line in secret - public
             if len(line) >= _MIN_LINE and not line.startswith("#")}
 
 
-def leaks(root, release_root=None):
-    """Human-readable leak findings for every assignment; [] when clean."""
+def leaks(root, release_root=None, assignment_ids=None):
+    """Human-readable leak findings (for every assignment by default); [] when clean."""
     root = Path(root)
     release_root = Path(release_root or root / "release")
     findings = []
-    for assignment in pipeline.assignments(root):
+    for assignment in assignment_ids or pipeline.assignments(root):
         for src_path in pipeline.notebooks(root / "source" / assignment):
             rel_path = release_root / assignment / src_path.name
             if not rel_path.is_file():

@@ -15,6 +15,7 @@ gradebook, written by the process that runs the grading (never by the student's 
 """
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -41,8 +42,10 @@ def precheck(root, assignment, student):
     if not folder.is_dir():
         return [], "no submission folder"
     present = sorted(p.name for p in folder.glob("*.ipynb"))
+    # timestamp.txt and submission_secret.txt are nbgrader's own (exchange collect)
     others = sorted(p.name for p in folder.iterdir()
-                    if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith("."))
+                    if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith(".")
+                    and p.name not in ("timestamp.txt", "submission_secret.txt"))
     notes = []
     released_files = {p.name for p in (Path(root) / "release" / assignment).iterdir() if p.is_file()}
     extra = [name for name in others if name not in released_files]
@@ -75,6 +78,14 @@ def precheck(root, assignment, student):
     return notes, None
 
 
+def _reason(log):
+    """The most telling line of a failed nbgrader run's log."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    named = [line for line in lines if re.search(r"\w+(Error|Exception|Timeout)\b", line)
+             and "see the" not in line and "Traceback" not in line]
+    return ((named or lines or ["nbgrader failed without a log"])[-1])[:300]
+
+
 def _error_names(root, assignment, student):
     names = []
     for path in sorted((Path(root) / "autograded" / student / assignment).glob("*.ipynb")):
@@ -93,8 +104,7 @@ def _error_names(root, assignment, student):
 def classify(root, assignment, student, result, notes, audit_findings=()):
     """The status dict of one submission after nbgrader ran (result: autograde_one's)."""
     if not result["success"]:
-        last = [line for line in result["log"].splitlines() if line.strip()][-1:] or ["nbgrader failed"]
-        return {"status": "not graded", "notes": notes + [last[0][:300]]}
+        return {"status": "not graded", "notes": notes + [_reason(result["log"])]}
     errors = _error_names(root, assignment, student)
     status = "graded"
     if audit_findings:
