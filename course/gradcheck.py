@@ -177,7 +177,9 @@ def gradient_diagnosis(analytic, numeric, tol=1e-6):
     if a.shape == n.shape and np.size(a) > 1:
         close = np.abs(a - n) <= 1e-6 * np.maximum(1.0, np.abs(n))
         share = float(np.mean(close))
-        if 0 < share < 1:
+        # A missing branch gets a sizeable share right; a few lucky entries
+        # (a formula that agrees near 0) say nothing.
+        if 0.2 <= share < 1:
             return (f"{share:.0%} of the entries are right and the others wrong: "
                     "a branch (mask, max, index) or one path of several may be missing.")
     return None
