@@ -39,9 +39,25 @@ c.Execute.interrupt_on_timeout = True
 c.OverwriteCells.add_missing_cells = True
 
 # A runaway print must not make a 100 MB notebook: keep the first lines of each
-# cell's output and the first lines of a traceback.
+# cell's output and the first lines of a traceback (course.limits.CappedOutput
+# reads these, and also caps each cell's output by bytes: one 10 MB line stays
+# otherwise).
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50
+
+# Student code runs in a sandboxed kernel (course/sandbox.py): uid 65534, no
+# network, no view of source/, the gradebook or other students, and caps on
+# memory, CPU time and processes. Where this machine cannot build the sandbox
+# (no bubblewrap: run scripts/install-system-deps.sh as root), grading still
+# runs, unsandboxed, and every status says so. COURSE_SANDBOX=off turns it off,
+# =required makes grading refuse to run without it. The same call replaces
+# nbgrader's Execute and LimitOutput with course.limits.GuardedExecute (a
+# timeout costs one cell even when student code catches KeyboardInterrupt; a
+# notebook whose kernel dies is graded up to the crash) and CappedOutput.
+from course.sandbox import configure_nbgrader  # noqa: E402
+
+_sandbox_mode = {"off": False, "required": True}.get(os.environ.get("COURSE_SANDBOX", "auto"), "auto")
+configure_nbgrader(c, sandbox=_sandbox_mode, max_bytes=64 * 1024)
 
 # nbgrader gives 0 points to a test cell with *any* output on stderr. Warnings
 # (a DeprecationWarning from a library, a RuntimeWarning from numpy) and tqdm
@@ -54,3 +70,51 @@ c.IgnorePattern.pattern = r"Warning|it/s\]|s/it\]"
 c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",
 }
+
+# --- Distribution: exchange, due dates, late work ---------------------------------
+# (course/exchange.py, course/lms.py, course/late.py; README "Getting work to students")
+# The exchange is the folder that `python -m course release`, the students'
+# `nbgrader fetch_assignment` / `nbgrader submit` and `python -m course collect`
+# pass files through. By default exchange/ in this folder (git-ignored), enough on
+# one machine; on a shared JupyterHub set COURSE_EXCHANGE to a folder outside
+# every home and outside this course folder (e.g. /srv/nbgrader/exchange), give
+# students the same value (README), and chmod 700 this folder.
+c.Exchange.root = os.environ.get("COURSE_EXCHANGE", os.path.join(c.CourseDirectory.root, "exchange"))
+# The inbound folder cannot be listed, so the 72 random bits at the end of each
+# submission's folder name are what keep one student out of another's work:
+# nbgrader's default, written here so that nobody turns it off by accident.
+c.ExchangeSubmit.add_random_string = True
+# A student may submit again until the deadline: `nbgrader collect` (like
+# `python -m course collect`) then replaces the copy it collected before with
+# the newest, so that the latest submission is the one graded.
+c.ExchangeCollect.update = True
+# collect moves aside (to <exchange>/<course>/quarantine/, unread) a submission
+# whose folder is not owned by the login named in it: someone submitting under
+# another student's name. Set False only if student ids are not login names.
+c.ExchangeCollect.check_owner = True
+
+# nbgrader's autograde asks this class for each late notebook's penalty; it reads
+# the due dates, extensions and policy below (course/late.py).
+c.AssignLatePenalties.plugin_class = "course.late.LatePolicy"
+# Due dates, one per assignment: "YYYY-MM-DD HH:MM Zone/Name" (or an ISO time
+# with an offset). An assignment missing here has no late work. Example:
+#   {"01_staged_backprop": "2026-10-12 23:59 Europe/Berlin", "02_softmax": ...}
+c.LatePolicy.due_dates = {}
+# Zone for due dates written without one.
+c.LatePolicy.timezone = "UTC"
+# What late work costs: "none" (lateness is only shown in the export), "zero",
+# or "per_day": percent_per_day of the score for each started day late, so that
+# a day late costs a little and a week late costs most of it.
+c.LatePolicy.penalty = "per_day"
+c.LatePolicy.percent_per_day = 10
+# Minutes after the due date that still count as on time (a slow upload, a
+# clock a minute off); 0 means the due date is exact.
+c.LatePolicy.grace_minutes = 5
+# nbgrader takes a submission's time from the student's own clock and files;
+# collect sets aside one whose files were written long after the time it claims
+# (a backdated submission dodging the penalty). Turn off only after copying the
+# exchange to a new disk (the copy renews the times it compares with).
+c.LatePolicy.check_submission_times = True
+# Extensions for single students: {assignment: {student id: days (a number)
+# or a new due date (a string)}}; example: {"02_softmax": {"s0042": 3}}.
+c.LatePolicy.extensions = {}

@@ -67,6 +67,12 @@ def cmd_grade(args):
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
     print(f"{args.assignment}: {len(results)} submissions ({seconds:.1f} s of grading): {summary}")
+    ran = [r["sandboxed"] for r in results if r["sandboxed"] is not None]
+    if ran and not all(ran):
+        from . import sandbox
+
+        print("  WARNING: student code ran UNSANDBOXED (it could read source/ and the gradebook): "
+              + sandbox.available()[1])
     for r in results:
         if r["status"] != "graded":
             print(f"  {r['student']}: {r['status']}" + (f" ({'; '.join(r['notes'])})" if r["notes"] else ""))

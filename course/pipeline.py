@@ -228,14 +228,16 @@ def grade(root, assignment, students=None, workers=1, progress=True):
     bar.close()
     from . import status
 
-    status.save(root, assignment, {r["student"]: {"status": r["status"], "notes": r["notes"]}
+    status.save(root, assignment, {r["student"]: {"status": r["status"], "notes": r["notes"],
+                                                  "sandboxed": r["sandboxed"]}
                                    for r in results})
     return sorted(results, key=lambda r: r["student"])
 
 
 def generate_feedback(root, assignment):
     """nbgrader generate_feedback for every autograded submission of an assignment."""
-    api = open_api(root)
+    from .feedback import overrides  # no hidden-test source or traceback reaches students
+    api = open_api(root, **overrides())
     with _quiet():
         result = api.generate_feedback(assignment, force=True)
     _raise_on_failure(result, f"generate_feedback {assignment}")

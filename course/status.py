@@ -21,12 +21,30 @@ from pathlib import Path
 
 import nbformat
 
-SEVERITY = ["not graded", "crashed", "timed out", "flagged", "needs manual grading", "graded"]
-
-
 def expected_notebooks(root, assignment):
     """Notebook file names of the released assignment."""
     return sorted(p.name for p in (Path(root) / "release" / assignment).glob("*.ipynb"))
+
+
+SET_ASIDE = ".set-aside"
+_IMPORTABLE = (".py", ".pyc", ".pth", ".so", ".pyd")
+
+
+def set_aside_importables(folder, released):
+    """Move files and folders Python could import (numpy.py, course/, x.pth) that the
+    release does not have into <folder>/.set-aside/, where no import finds them:
+    the grading kernel runs in the submission folder, which is on sys.path, so a
+    submitted `course/` or `numpy.py` would replace what the hidden tests import."""
+    moved = []
+    for path in sorted(Path(folder).iterdir()):
+        if path.name in released or path.name.startswith("."):
+            continue
+        if path.is_dir() or path.suffix in _IMPORTABLE:
+            target = Path(folder) / SET_ASIDE
+            target.mkdir(exist_ok=True)
+            shutil.move(str(path), str(target / path.name))
+            moved.append(path.name)
+    return moved
 
 
 def precheck(root, assignment, student):
@@ -47,8 +65,11 @@ def precheck(root, assignment, student):
                     if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith(".")
                     and p.name not in ("timestamp.txt", "submission_secret.txt"))
     notes = []
-    released_files = {p.name for p in (Path(root) / "release" / assignment).iterdir() if p.is_file()}
-    extra = [name for name in others if name not in released_files]
+    released = {p.name for p in (Path(root) / "release" / assignment).iterdir()}
+    shadowing = set_aside_importables(folder, released)
+    if shadowing:
+        notes.append(f"set aside (could shadow modules the tests import): {', '.join(shadowing)}")
+    extra = [name for name in others if name not in released and name not in shadowing]
     if extra:
         notes.append("extra files ignored: " + ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
     missing = [name for name in expected if name not in present]
@@ -86,37 +107,51 @@ def _reason(log):
     return ((named or lines or ["nbgrader failed without a log"])[-1])[:300]
 
 
-def _error_names(root, assignment, student):
-    names = []
+def _grading_reports(root, assignment, student):
+    """The course_grading records (course.limits) of the autograded notebooks."""
+    from .limits import grading_report
+
+    reports = []
     for path in sorted((Path(root) / "autograded" / student / assignment).glob("*.ipynb")):
         try:
             nb = nbformat.read(path, as_version=4)
         except Exception:
-            names.append("unreadable autograded notebook")
+            reports.append({"status": "crashed", "stopped_at": {"reason": "unreadable autograded notebook"}})
             continue
-        for cell in nb.cells:
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error":
-                    names.append(out.get("ename", ""))
-    return names
+        reports.append(grading_report(nb) or {"status": "ok", "sandboxed": False})
+    return reports
 
 
 def classify(root, assignment, student, result, notes, audit_findings=()):
-    """The status dict of one submission after nbgrader ran (result: autograde_one's)."""
+    """The status dict of one submission after nbgrader ran (result: autograde_one's).
+
+    Keys: status, notes (list of str), sandboxed (bool or None when nothing ran).
+    """
     if not result["success"]:
-        return {"status": "not graded", "notes": notes + [_reason(result["log"])]}
-    errors = _error_names(root, assignment, student)
+        return {"status": "not graded", "notes": notes + [_reason(result["log"])], "sandboxed": None}
+    reports = _grading_reports(root, assignment, student)
+    sandboxed = bool(reports) and all(r.get("sandboxed") for r in reports)
+    notes = list(notes)
     status = "graded"
-    if audit_findings:
-        status = "flagged"
-        notes = notes + [f"audit: {f}" for f in audit_findings]
-    if any(e in ("CellTimeoutError", "TimeoutError", "CellTimeout") for e in errors):
+    notes += [f"audit: {f}" for f in audit_findings]
+    for r in reports:
+        timed = [c.get("grade_id") or f"cell {c.get('index')}" for c in r.get("timed_out_cells", [])]
+        if timed:
+            notes.append("timed out in " + ", ".join(map(str, timed)))
+        if r.get("stopped_at"):
+            notes.append("stopped: " + str(r["stopped_at"].get("reason", "")))
+    if any(r.get("status") == "timed_out" for r in reports):
         status = "timed out"
-    if any(e in ("DeadKernelError", "KernelCrashed") for e in errors):
+    if any(r.get("status") == "crashed" for r in reports):
         status = "crashed"
     if status == "graded" and _needs_manual(root, assignment, student):
         status = "needs manual grading"
-    return {"status": status, "notes": notes}
+    # A possible cheat outranks everything else: the instructor must look at it.
+    if audit_findings:
+        status = "flagged"
+    if not sandboxed:
+        notes.append("graded WITHOUT the sandbox")
+    return {"status": status, "notes": notes, "sandboxed": sandboxed}
 
 
 def _needs_manual(root, assignment, student):

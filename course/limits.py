@@ -1,0 +1,314 @@
+"""Grading limits on the nbgrader side: a notebook is graded up to a crash, timeouts cost one
+cell, output is capped by bytes.
+
+Wire them into ``nbgrader autograde`` with ``course.sandbox.configure_nbgrader(c)`` or the
+lines in ``course.sandbox.NBGRADER_CONFIG``:
+
+``GuardedExecute`` (replaces nbgrader's ``Execute``; reads the same ``c.Execute.*`` settings)
+    * A cell that runs past ``c.Execute.timeout`` is interrupted; the kernel-side guard
+      (``course.sandbox_kernel.guard``, loaded through ``c.Execute.extra_arguments``) makes
+      the interrupt stick even when student code catches ``KeyboardInterrupt``, so only that
+      cell is lost and the kernel keeps everything defined before it. The cell's error says
+      how long the limit was.
+    * If the kernel still has not stopped ``interrupt_grace`` seconds after the interrupt
+      (student code replaced the SIGINT handler, or one C call runs for minutes), the kernel
+      is stopped and the notebook is graded up to that cell.
+    * If the kernel dies (``os._exit``, the memory or CPU cap, a segfault), nbgrader 0.9.6
+      raises ``DeadKernelError`` and writes no autograded notebook at all. Here the cell that
+      killed it gets an error saying so, every later code cell gets a "not run" error (so
+      that its tests score 0 instead of counting as passed, which an empty test cell would),
+      and grading goes on with the cells before the crash scored normally.
+    * The outcome is stored in the autograded notebook's metadata under
+      ``course_grading`` (read it with :func:`grading_report`): status ``ok``, ``timed_out``
+      or ``crashed``, which cells timed out, where and why the kernel stopped, whether the
+      kernel was sandboxed.
+
+``CappedOutput`` (replaces nbgrader's ``LimitOutput``; reads ``c.LimitOutput.*`` too)
+    nbgrader counts lines only, so one 10 MB line stays. This also cuts each cell's
+    output after ``max_bytes`` bytes, and never drops a stderr output entirely (nbgrader's
+    LimitOutput drops whole outputs past ``max_lines``, which could remove the stderr
+    output that makes a test cell score 0).
+"""
+
+import os
+import signal
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute, LimitOutput
+from traitlets import Integer
+
+GUARD_EXTENSION = "course.sandbox_kernel.guard"
+SANDBOX_KERNEL = "course-sandbox"
+REPORT_KEY = "course_grading"
+
+
+def grading_report(nb):
+    """The ``course_grading`` record GuardedExecute left in an autograded notebook (or None)."""
+    return nb.get("metadata", {}).get(REPORT_KEY)
+
+
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _error(ename, evalue):
+    out = NotebookNode(output_type="error")
+    out.ename = ename
+    out.evalue = evalue
+    out.traceback = [f"\x1b[0;31m{ename}\x1b[0m: {evalue}"]
+    return out
+
+
+def _describe_exit(code):
+    """Words for a kernel process's exit status (bwrap reports 128+N for signal N)."""
+    if code is None:
+        return "the kernel process stopped answering"
+    sig = None
+    if code < 0:
+        sig = -code
+    elif code > 128 and code - 128 < 65:
+        sig = code - 128
+    if sig is not None:
+        name = {
+            signal.SIGKILL: "SIGKILL: it was killed, usually by the memory or CPU-time cap",
+            signal.SIGXCPU: "SIGXCPU: the notebook used up its CPU-time cap",
+            signal.SIGSEGV: "SIGSEGV: a crash inside compiled code",
+            signal.SIGABRT: "SIGABRT: a crash inside compiled code",
+            signal.SIGXFSZ: "SIGXFSZ: a file grew past the size cap",
+        }.get(sig, f"signal {sig}")
+        return f"the kernel process was stopped by {name}"
+    return (f"the kernel process exited with status {code} "
+            "(a call such as os._exit() or sys.exit() from a thread ends the whole kernel)")
+
+
+class GuardedExecute(Execute):
+    """nbgrader's Execute that grades up to a crash and loses only the cells that time out."""
+
+    interrupt_grace = Integer(
+        10,
+        help="Seconds a timed-out cell gets to stop after the interrupt before its kernel "
+             "is stopped and the notebook is graded up to that cell.",
+    ).tag(config=True)
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if km.transport == "ipc":
+            # One socket prefix per kernel, under this process's folder: grading workers
+            # forked from one parent (same configured ip) can never pick the same sockets.
+            import uuid
+
+            from course.sandbox import ipc_path
+
+            km.ip = os.path.join(os.path.dirname(ipc_path()), "k" + uuid.uuid4().hex[:10])
+        return km
+
+    def _kernel_exit_code(self):
+        km = getattr(self, "km", None)
+        proc = getattr(getattr(km, "provisioner", None), "process", None)
+        if proc is None:
+            return None
+        try:
+            return proc.wait(timeout=2)
+        except Exception:
+            return proc.poll()
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self._timed_out.append(cell)
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def _timeout_message(self):
+        return (f"this cell ran longer than the {self.timeout} s allowed for one cell and "
+                "was stopped. Look for a loop that never ends, or work far larger than the "
+                "task needs. The cells before it were graded normally.")
+
+    def _mark_timed_out(self, cell):
+        msg = self._timeout_message()
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        for out in errors:
+            if out.ename in ("CellTimeoutError", "KeyboardInterrupt"):
+                out.ename = "CellTimeoutError"
+                out.evalue = msg
+        if not errors:
+            cell.outputs.append(_error("CellTimeoutError", msg))
+
+    def preprocess(self, nb, resources=None, km=None):
+        # Same steps as nbconvert's ExecutePreprocessor.preprocess, with each cell guarded.
+        from nbclient.client import NotebookClient
+
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        self.iopub_timeout = max(self.iopub_timeout, self.interrupt_grace)
+        self._timed_out = []
+        report = {
+            "status": "ok",
+            "crashed": False,
+            "kernel": None,
+            "sandboxed": False,
+            "timed_out_cells": [],
+            "stopped_at": None,
+            "not_run_cells": [],
+        }
+        stopped = None  # (index, grade_id, reason) once the kernel is gone
+
+        with self.setup_kernel():
+            assert self.kc
+            report["kernel"] = self.km.kernel_name
+            report["sandboxed"] = self.km.kernel_name == SANDBOX_KERNEL
+            info_msg = self.wait_for_reply(self.kc.kernel_info())
+            assert info_msg
+            self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
+            for index, cell in enumerate(self.nb.cells):
+                if stopped is not None:
+                    if cell.cell_type == "code" and cell.source.strip():
+                        cell.outputs = [_error(
+                            "CellNotRun",
+                            f"not run: grading stopped at cell {stopped[0]}"
+                            + (f" ({stopped[1]})" if stopped[1] else "")
+                            + f" because {stopped[2]}.",
+                        )]
+                        cell.execution_count = None
+                        report["not_run_cells"].append({"index": index, "grade_id": _grade_id(cell)})
+                    continue
+                try:
+                    self.preprocess_cell(cell, resources, index)
+                except DeadKernelError:
+                    reason = _describe_exit(self._kernel_exit_code())
+                    cell.outputs.append(_error(
+                        "DeadKernelError",
+                        f"the kernel died while running this cell: {reason}. "
+                        "The cells after it were not run.",
+                    ))
+                    stopped = (index, _grade_id(cell), "the kernel died in it: " + reason)
+                    report["crashed"] = True
+                    report["status"] = "crashed"
+                except CellTimeoutError:
+                    # Interrupted, but the kernel never went idle: give up on this kernel.
+                    self._mark_timed_out(cell)
+                    report["timed_out_cells"].append({"index": index, "grade_id": _grade_id(cell)})
+                    reason = (f"it ran past the {self.timeout} s limit and did not stop when "
+                              "interrupted, so its kernel was stopped")
+                    stopped = (index, _grade_id(cell), reason)
+                    self.shutdown_kernel = "immediate"
+                    if report["status"] == "ok":
+                        report["status"] = "timed_out"
+                else:
+                    if any(c is cell for c in self._timed_out):
+                        self._mark_timed_out(cell)
+                        report["timed_out_cells"].append({"index": index, "grade_id": _grade_id(cell)})
+                        if report["status"] == "ok":
+                            report["status"] = "timed_out"
+            if stopped is not None:
+                report["stopped_at"] = {"index": stopped[0], "grade_id": stopped[1],
+                                        "reason": stopped[2]}
+        self.set_widgets_metadata()
+        self.nb.metadata[REPORT_KEY] = report
+        return self.nb, self.resources
+
+
+def _utf8_len(text):
+    return len(text.encode("utf-8", "replace"))
+
+
+def _cut(text, limit):
+    """First ``limit`` bytes of text, whole characters only."""
+    return text.encode("utf-8", "replace")[: max(0, limit)].decode("utf-8", "ignore")
+
+
+class CappedOutput(LimitOutput):
+    """nbgrader's LimitOutput, plus a cap on bytes per cell and stderr outputs always kept."""
+
+    max_bytes = Integer(
+        65536,
+        help="Maximum bytes of output kept per code cell (-1: no limit). Error outputs are "
+             "always kept (shortened), so a failing test cell still scores 0.",
+    ).tag(config=True)
+
+    max_error_bytes = Integer(
+        8192,
+        help="Each error output's message and traceback lines are shortened to this many bytes.",
+    ).tag(config=True)
+
+    def _limit_stream_output(self, cell):
+        if self.max_lines == -1 or cell.cell_type != "code":
+            return cell
+        length = 0
+        new_outputs = []
+        for output in cell.outputs:
+            if output.output_type == "stream":
+                if length >= self.max_lines:
+                    if output.name == "stderr":
+                        output.text = "... Output truncated ...\n"
+                        new_outputs.append(output)
+                    continue
+                text = output.text.split("\n")
+                if len(text) + length > self.max_lines:
+                    text = text[: max(0, self.max_lines - length - 1)]
+                    text.append("... Output truncated ...")
+                length += len(text)
+                output.text = "\n".join(text)
+            new_outputs.append(output)
+        cell.outputs = new_outputs
+        return cell
+
+    def _limit_bytes(self, cell):
+        if cell.cell_type != "code":
+            return cell
+        budget = self.max_bytes
+        kept = []
+        for output in cell.outputs:
+            kind = output.output_type
+            if kind == "error":
+                if _utf8_len(output.get("evalue", "")) > self.max_error_bytes:
+                    output.evalue = _cut(output.evalue, self.max_error_bytes) + " ... [cut]"
+                output.traceback = [
+                    line if _utf8_len(line) <= self.max_error_bytes
+                    else _cut(line, self.max_error_bytes) + " ... [cut]"
+                    for line in output.get("traceback", [])
+                ]
+                kept.append(output)
+                continue
+            if budget < 0:  # no byte limit
+                kept.append(output)
+                continue
+            if kind == "stream":
+                size = _utf8_len(output.text)
+                if size <= budget:
+                    budget -= size
+                    kept.append(output)
+                elif budget > 0 or output.name == "stderr":
+                    output.text = (_cut(output.text, budget)
+                                   + f"\n... [output cut by the grader: {size - budget} more bytes] ...\n")
+                    budget = 0
+                    kept.append(output)
+                # stdout past the budget: dropped
+            elif kind in ("execute_result", "display_data", "update_display_data"):
+                data = output.get("data", {})
+                size = sum(_utf8_len(v if isinstance(v, str) else "".join(v) if isinstance(v, list) else str(v))
+                           for v in data.values())
+                if size <= budget:
+                    budget -= size
+                    kept.append(output)
+                    continue
+                text = data.get("text/plain", "")
+                if isinstance(text, list):
+                    text = "".join(text)
+                output.data = {"text/plain": _cut(text, budget)
+                               + f" ... [output cut by the grader: {size} bytes] ..."}
+                output.metadata = {}
+                budget = 0
+                kept.append(output)
+            else:
+                kept.append(output)
+        cell.outputs = kept
+        return cell
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        cell = self._limit_bytes(cell)
+        return cell, resources
+
+
+__all__ = ["GuardedExecute", "CappedOutput", "grading_report", "GUARD_EXTENSION",
+           "SANDBOX_KERNEL", "REPORT_KEY"]

@@ -1,0 +1,287 @@
+"""The sandboxed grading kernel: is it available here, install it, configure nbgrader for it.
+
+During ``nbgrader autograde`` student code runs in a Jupyter kernel named
+``course-sandbox`` (see ``course/sandbox_kernel/launch.py`` for what it can and cannot
+see). This module
+
+* checks that the machine can provide it: :func:`available` starts the real wrapper once
+  with a probe instead of the kernel and checks what the probe saw;
+* writes its kernelspec into the venv: :func:`install_kernelspec`;
+* sets the nbgrader configuration that selects it, together with the kernel-side limits
+  of ``course.limits``: :func:`configure_nbgrader` (or copy :data:`NBGRADER_CONFIG`).
+
+Where the machine cannot sandbox (no bubblewrap, no namespaces in a container, no root
+and no unprivileged user namespaces), :func:`available` returns ``(False, reason)``:
+grading then runs unsandboxed and the report must say so.
+
+Command line:  ``python -m course.sandbox check|install``.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+KERNEL_NAME = "course-sandbox"
+DISPLAY_NAME = "Python 3 (course grading sandbox)"
+GUARD_EXTENSION = "course.sandbox_kernel.guard"
+
+# The lines the grading configuration needs (what configure_nbgrader() sets), for
+# nbgrader_config.py. The ipc folder is per grading process: kernels of one process run
+# one after another, and two processes never pick the same socket names.
+NBGRADER_CONFIG = '''\
+from course.sandbox import ipc_path
+# Student code runs in the sandboxed kernel (course/sandbox.py); it has no network, so
+# Jupyter talks to it over unix sockets, under /tmp/course-ipc-<uid>/<pid>/: a folder
+# private to this grading process (created here; those of finished processes removed).
+c.Execute.kernel_name = "course-sandbox"
+c.KernelManager.transport = "ipc"
+c.KernelManager.ip = ipc_path()
+# Kernel-side guard (timeouts that survive `except KeyboardInterrupt`, output cap),
+# also loaded by the unsandboxed python3 kernel when the sandbox is unavailable.
+c.Execute.extra_arguments = ["--ext=course.sandbox_kernel.guard"]
+# Execute that grades a notebook up to a crash; output capped by bytes too.
+c.Autograde.autograde_preprocessors = [
+    "course.limits.GuardedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "course.limits.CappedOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.CappedOutput.max_bytes = 65536
+'''
+
+AUTOGRADE_PREPROCESSORS = [
+    "course.limits.GuardedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "course.limits.CappedOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+
+def ipc_path(pid=None):
+    """Socket path prefix for the kernels of one grading process (its folder is created;
+    folders left by grading processes that are gone are removed)."""
+    base = os.path.join(tempfile.gettempdir(), f"course-ipc-{os.geteuid()}")
+    folder = os.path.join(base, str(pid or os.getpid()))
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    for name in os.listdir(base):
+        if name.isdigit() and not os.path.exists(f"/proc/{name}"):
+            try:
+                for leftover in os.listdir(os.path.join(base, name)):
+                    os.unlink(os.path.join(base, name, leftover))
+                os.rmdir(os.path.join(base, name))
+            except OSError:
+                pass
+    return os.path.join(folder, "kernel")
+
+
+def kernelspec(python=None, **limits):
+    """The kernel.json content. ``limits``: memory='4G', cpu=900, nproc=256, fsize='512M',
+    nofile=1024, tmp_size='256M' (see course.sandbox_kernel.launch.DEFAULTS)."""
+    python = python or os.path.join(sys.prefix, "bin", "python")
+    argv = [python, "-I", "-m", "course.sandbox_kernel"]
+    for name, value in limits.items():
+        if value is not None:
+            argv += ["--" + name.replace("_", "-"), str(value)]
+    argv += ["-f", "{connection_file}"]
+    return {
+        "argv": argv,
+        "display_name": DISPLAY_NAME,
+        "language": "python",
+        "interrupt_mode": "signal",
+        "metadata": {"debugger": False, "course_sandbox": True},
+    }
+
+
+def kernelspec_dir(prefix=None, name=KERNEL_NAME):
+    return os.path.join(prefix or sys.prefix, "share", "jupyter", "kernels", name)
+
+
+def install_kernelspec(prefix=None, name=KERNEL_NAME, **limits):
+    """Write the kernelspec into ``<prefix>/share/jupyter/kernels/<name>`` (default: this venv).
+
+    Jupyter run from the venv (nbgrader, nbclient) finds it there. Returns the folder.
+    Limits given here become the kernel's defaults; COURSE_SANDBOX_MEMORY, _CPU, _NPROC,
+    _FSIZE, _NOFILE and _TMP_SIZE in the grader's environment override them per run.
+    """
+    folder = kernelspec_dir(prefix, name)
+    os.makedirs(folder, exist_ok=True)
+    spec = kernelspec(python=os.path.join(prefix or sys.prefix, "bin", "python"), **limits)
+    tmp = os.path.join(folder, "kernel.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(spec, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, os.path.join(folder, "kernel.json"))
+    return folder
+
+
+def kernelspec_installed(name=KERNEL_NAME):
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return False
+    return True
+
+
+_PROBE = r"""
+import json, os, resource, socket, sys
+facts = {"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(), "cwd": os.getcwd()}
+facts["secret_visible"] = os.path.exists(sys.argv[1])
+facts["cwd_listing"] = sorted(os.listdir("."))
+with open("/proc/net/dev") as f:
+    facts["interfaces"] = sorted(l.split(":")[0].strip() for l in f.readlines()[2:])
+facts["as_limit"] = resource.getrlimit(resource.RLIMIT_AS)[1]
+facts["cpu_limit"] = resource.getrlimit(resource.RLIMIT_CPU)[0]
+with open("/proc/self/status") as f:
+    facts["cap_eff"] = [l.split()[1] for l in f if l.startswith("CapEff")][0]
+try:
+    open("probe-write", "w").write("x"); os.remove("probe-write"); facts["cwd_writable"] = True
+except OSError:
+    facts["cwd_writable"] = False
+try:
+    open(sys.executable + ".probe", "w"); facts["env_writable"] = True
+except OSError:
+    facts["env_writable"] = False
+import numpy, course.gradcheck, ipykernel
+facts["imports"] = True
+print("PROBE" + json.dumps(facts))
+"""
+
+_cache = {}
+
+
+def _probe(timeout=60):
+    from course.sandbox_kernel import launch
+
+    with tempfile.TemporaryDirectory(prefix="course-sandbox-check-") as tmp:
+        sub = os.path.join(tmp, "autograded", "student", "assignment")
+        os.makedirs(sub)
+        with open(os.path.join(sub, "visible.txt"), "w") as f:
+            f.write("mine")
+        secret = os.path.join(tmp, "gradebook.db")
+        with open(secret, "w") as f:
+            f.write("secret")
+        ipc = os.path.join(tmp, "ipc", "kernel")
+        conn = os.path.join(tmp, "connection.json")
+        with open(conn, "w") as f:
+            json.dump({"transport": "ipc", "ip": ipc, "shell_port": 1, "iopub_port": 2,
+                       "stdin_port": 3, "control_port": 4, "hb_port": 5, "key": "",
+                       "signature_scheme": "hmac-sha256"}, f)
+        python = os.path.join(os.path.realpath(sys.prefix), "bin", "python")
+        argv = launch.prepare(conn, [], {}, cwd=sub,
+                              kernel_argv=[python, "-c", _PROBE, secret])
+        fds = [int(argv[i + 1]) for i, a in enumerate(argv[:-1]) if a == "--ro-bind-data"]
+        try:
+            proc = subprocess.run(argv, pass_fds=fds, capture_output=True, text=True,
+                                  timeout=timeout, cwd=sub)
+        finally:
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        out = [l for l in proc.stdout.splitlines() if l.startswith("PROBE")]
+        if proc.returncode != 0 or not out:
+            err = (proc.stderr or proc.stdout).strip().splitlines()
+            return None, "bwrap could not start the kernel: " + (err[-1] if err else f"exit {proc.returncode}")
+        return json.loads(out[-1][5:]), None
+
+
+def check(timeout=60):
+    """Start the sandbox once with a probe; return (ok, reason, facts)."""
+    from course.sandbox_kernel import launch
+
+    if not sys.platform.startswith("linux"):
+        return False, "the sandbox needs Linux namespaces; this is " + sys.platform, {}
+    try:
+        facts, err = _probe(timeout)
+    except launch.SandboxError as e:
+        return False, str(e), {}
+    except subprocess.TimeoutExpired:
+        return False, f"the sandbox did not start within {timeout} s", {}
+    except OSError as e:
+        return False, f"cannot run the sandbox: {e}", {}
+    if facts is None:
+        return False, err, {}
+    problems = []
+    if (facts["uid"], facts["gid"]) != (launch.SANDBOX_UID, launch.SANDBOX_GID):
+        problems.append(f"kernel ran as uid {facts['uid']} gid {facts['gid']}, not 65534")
+    if facts["secret_visible"]:
+        problems.append("the kernel could see a file outside its submission folder")
+    if facts["cwd_listing"] != ["visible.txt"] or not facts["cwd_writable"]:
+        problems.append("the submission folder was not visible and writable")
+    if facts["env_writable"]:
+        problems.append("the Python environment was writable")
+    if facts["interfaces"] != ["lo"]:
+        problems.append(f"the kernel had network interfaces {facts['interfaces']}")
+    if facts["cap_eff"].strip("0"):
+        problems.append(f"the kernel kept capabilities {facts['cap_eff']}")
+    if problems:
+        return False, "the sandbox started but is not tight: " + "; ".join(problems), facts
+    mode = "as root, dropping to uid 65534 with setpriv" if os.geteuid() == 0 else \
+        "in a user namespace (grader's uid mapped to 65534)"
+    return True, f"bubblewrap sandbox works ({mode})", facts
+
+
+def available(refresh=False):
+    """(True, how) if student kernels can be sandboxed on this machine, else (False, why).
+
+    Really starts the wrapper (bwrap, setpriv, prlimit, the venv's Python) once with a
+    probe; the answer is cached for the life of the process.
+    """
+    if refresh or "result" not in _cache:
+        ok, reason, _ = check()
+        _cache["result"] = (ok, reason)
+    return _cache["result"]
+
+
+def configure_nbgrader(c, sandbox="auto", max_bytes=65536):
+    """Set the grading configuration on nbgrader's config object ``c``.
+
+    ``sandbox``: True (require it: raise if unavailable), False (never), or "auto" (use it
+    when :func:`available`; the kernelspec is installed into the venv if missing).
+    Returns (sandboxed, reason) for the run's report.
+    """
+    c.Execute.extra_arguments = ["--ext=" + GUARD_EXTENSION]
+    c.Autograde.autograde_preprocessors = list(AUTOGRADE_PREPROCESSORS)
+    c.CappedOutput.max_bytes = max_bytes
+    if sandbox is False:
+        return False, "sandbox turned off in the configuration"
+    ok, reason = available()
+    if not ok:
+        if sandbox is True:
+            raise RuntimeError("the grading sandbox is required but unavailable: " + reason)
+        return False, reason
+    if not kernelspec_installed():
+        install_kernelspec()
+    c.Execute.kernel_name = KERNEL_NAME
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = ipc_path()
+    return True, reason
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    cmd = argv[0] if argv else "check"
+    if cmd == "install":
+        print("kernelspec written to", install_kernelspec())
+        cmd = "check"
+    if cmd == "check":
+        ok, reason, facts = check()
+        print(("SANDBOX AVAILABLE: " if ok else "SANDBOX UNAVAILABLE: ") + reason)
+        return 0 if ok else 1
+    print("usage: python -m course.sandbox [check|install]", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,437 @@
+"""Start an ipykernel inside a bubblewrap sandbox: the argv of the ``course-sandbox`` kernelspec.
+
+    python -I -m course.sandbox_kernel [limits] -f CONNECTION_FILE [extra kernel args]
+
+Jupyter (nbclient, inside ``nbgrader autograde``) runs this in the submission folder
+``autograded/<student>/<assignment>``. It execs ``bwrap`` so that the kernel:
+
+* runs as uid/gid 65534 (``setpriv`` after the namespaces are set up when the grader is
+  root; a user namespace mapping the grader to 65534 otherwise), with no capabilities and
+  ``no_new_privs``;
+* sees a new root holding only ``/usr`` (the system libraries), the Python installation
+  the venv is built on, the venv and the ``course`` package (all read-only), the
+  submission folder (its working directory, read-write, with its notebooks masked: they
+  hold the hidden tests), a small private ``/tmp``, and its own ipc socket folder;
+* has a network namespace of its own (loopback only) and its own PID, IPC and UTS
+  namespaces; it talks to the grader over unix sockets (Jupyter's ``ipc`` transport);
+* has rlimits on address space, CPU seconds, processes, file size, open files, no core;
+* dies with the launcher (``--die-with-parent``, and a PID namespace whose init is
+  bwrap's), and the launcher dies with the grading process (``PR_SET_PDEATHSIG``).
+
+Standard library only. ``course.sandbox`` installs the kernelspec and checks the machine.
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import re
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+
+SANDBOX_UID = 65534
+SANDBOX_GID = 65534
+KERNEL_JSON_INSIDE = "/run/course-kernel/connection.json"
+GUARD_EXTENSION = "course.sandbox_kernel.guard"
+
+# Defaults; the kernelspec argv and COURSE_SANDBOX_* environment variables override them.
+DEFAULTS = {
+    "memory": "4G",      # RLIMIT_AS: address space
+    "cpu": "900",        # RLIMIT_CPU: CPU seconds for the whole notebook (soft; +5 s hard)
+    "nproc": "256",      # RLIMIT_NPROC: processes and threads of uid 65534
+    "fsize": "512M",     # RLIMIT_FSIZE: largest file the kernel may write
+    "nofile": "1024",    # RLIMIT_NOFILE
+    "tmp_size": "256M",  # size of the private /tmp (tmpfs: it is RAM, not covered by RLIMIT_AS)
+}
+
+# Environment passed into the sandbox (everything else is dropped).
+PASS_ENV = (
+    "LANG", "LC_ALL", "LC_CTYPE", "TZ",
+    "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+    "NBGRADER_EXECUTION", "PYDEVD_DISABLE_FILE_VALIDATION", "JPY_SESSION_NAME",
+    "COURSE_KERNEL_MAX_OUTPUT_BYTES",
+)
+
+PASSWD = (
+    "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+    f"nobody:x:{SANDBOX_UID}:{SANDBOX_GID}:nobody:/tmp:/usr/sbin/nologin\n"
+)
+GROUP = f"root:x:0:\nnogroup:x:{SANDBOX_GID}:\n"
+
+# Files in the submission folder a course root has and a submission folder never has:
+# refuse to expose such a folder read-write.
+COURSE_ROOT_MARKERS = ("nbgrader_config.py", "gradebook.db")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox cannot be set up; the message says why and what to do."""
+
+
+def parse_size(text):
+    """'4G' -> bytes; plain numbers are bytes. 'unlimited' or '-1' -> -1."""
+    text = str(text).strip()
+    if text.lower() in ("unlimited", "-1", "none", ""):
+        return -1
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?", text, re.IGNORECASE)
+    if not m:
+        raise SandboxError(f"cannot read the size {text!r} (use e.g. 4G, 512M, 1048576)")
+    factor = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}[m.group(2).lower()]
+    return int(float(m.group(1)) * factor)
+
+
+def parse_count(text):
+    text = str(text).strip()
+    if text.lower() in ("unlimited", "-1", "none", ""):
+        return -1
+    if not text.isdigit():
+        raise SandboxError(f"cannot read the number {text!r}")
+    return int(text)
+
+
+def settings_from(args_values, environ=os.environ):
+    """Merge defaults, kernelspec argv values and COURSE_SANDBOX_<NAME> environment overrides."""
+    out = {}
+    for name, default in DEFAULTS.items():
+        value = environ.get("COURSE_SANDBOX_" + name.upper())
+        if value is None:
+            value = args_values.get(name)
+        if value is None:
+            value = default
+        out[name] = value
+    return {
+        "memory": parse_size(out["memory"]),
+        "cpu": parse_count(out["cpu"]),
+        "nproc": parse_count(out["nproc"]),
+        "fsize": parse_size(out["fsize"]),
+        "nofile": parse_count(out["nofile"]),
+        "tmp_size": parse_size(out["tmp_size"]),
+    }
+
+
+def python_paths():
+    """The read-only Python environment: (venv prefix, base installation, course package dir)."""
+    venv = os.path.realpath(sys.prefix)
+    base = os.path.realpath(sys.base_prefix)
+    import importlib.util
+
+    spec = importlib.util.find_spec("course")
+    if spec is None or not spec.submodule_search_locations:
+        raise SandboxError("the course package is not importable from " + sys.executable)
+    course_dir = os.path.realpath(list(spec.submodule_search_locations)[0])
+    return venv, base, course_dir
+
+
+def state_dir():
+    """Grader-owned folder holding one private ipc folder per running sandboxed kernel."""
+    path = os.path.join(tempfile.gettempdir(), f"course-sandbox-{os.geteuid()}")
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    st = os.lstat(path)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+        raise SandboxError(f"{path} is not a folder owned by uid {os.geteuid()}: refusing to use it")
+    os.chmod(path, 0o711)
+    return path
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(root):
+    """Remove private ipc folders of kernels that are gone (named k<pid>-...)."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        m = re.fullmatch(r"k(\d+)-\w+", name)
+        if m and not _pid_alive(int(m.group(1))):
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+
+
+def read_connection(path):
+    with open(path) as f:
+        info = json.load(f)
+    if info.get("transport") != "ipc":
+        raise SandboxError(
+            "the sandboxed kernel has no network, so it must talk to Jupyter over unix "
+            "sockets: set  c.KernelManager.transport = 'ipc'  and an absolute "
+            "c.KernelManager.ip (see course.sandbox.NBGRADER_CONFIG)"
+        )
+    ip = info.get("ip", "")
+    if not os.path.isabs(ip):
+        raise SandboxError(
+            f"the ipc socket path {ip!r} is relative: the kernel and the grader run in "
+            "different folders. Set an absolute c.KernelManager.ip (see course.sandbox)."
+        )
+    return info
+
+
+def ipc_ports(info):
+    return [int(info[k]) for k in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")]
+
+
+def prepare_ipc(info, root, privileged):
+    """Make the private folder the kernel binds its sockets in, and link the client's paths to it.
+
+    The grader connects to ``<ip>-<port>``. Inside the sandbox a private folder is mounted
+    over ``dirname(ip)``, so the kernel's sockets land in that private folder; the links
+    created here at ``<ip>-<port>`` on the host point the grader at them. The kernel sees
+    nothing of the host folder (which may be Jupyter's runtime folder, with other
+    kernels' connection files).
+    """
+    ip = info["ip"]
+    host_dir, base = os.path.split(ip)
+    os.makedirs(host_dir, mode=0o700, exist_ok=True)
+    private = tempfile.mkdtemp(prefix=f"k{os.getpid()}-", dir=root)
+    if privileged:
+        os.chown(private, SANDBOX_UID, SANDBOX_GID)
+    os.chmod(private, 0o700)
+    for port in ipc_ports(info):
+        link = f"{ip}-{port}"
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(os.path.join(private, f"{base}-{port}"), link)
+    return host_dir, private
+
+
+def check_workdir(cwd, exposed_ro):
+    real = os.path.realpath(cwd)
+    if real == "/" or real == os.path.realpath(os.path.expanduser("~")):
+        raise SandboxError(f"refusing to expose {real} read-write to student code")
+    for marker in COURSE_ROOT_MARKERS:
+        if os.path.exists(os.path.join(real, marker)):
+            raise SandboxError(
+                f"{real} holds {marker}: it looks like a course root, not a submission "
+                "folder; the sandboxed kernel only runs in autograded/<student>/<assignment>"
+            )
+    for path in exposed_ro:
+        if path == real or path.startswith(real.rstrip("/") + "/"):
+            raise SandboxError(f"the working folder {real} contains {path}: refusing")
+    return real
+
+
+def _parents(path):
+    out = []
+    p = os.path.dirname(path)
+    while p not in ("/", ""):
+        out.append(p)
+        p = os.path.dirname(p)
+    return list(reversed(out))
+
+
+def build_bwrap_argv(*, bwrap, setpriv, prlimit, privileged, limits, cwd, ro_paths,
+                     ipc_host_dir, ipc_private, conn_fd, passwd_fd, group_fd,
+                     kernel_argv, env):
+    """The full command line; pure function of its inputs (tested directly)."""
+    a = [bwrap]
+    if not privileged:
+        a += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
+              "--disable-userns"]
+    a += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+          "--unshare-cgroup-try", "--die-with-parent", "--hostname", "grading"]
+
+    # A new, empty root; bwrap makes missing parents 0700, so create them 0755 first.
+    made = set()
+
+    def mkdirs(path):
+        for p in _parents(path) + [path]:
+            if p not in made:
+                made.add(p)
+                a.extend(["--perms", "0755", "--dir", p])
+
+    a += ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = "/" + name
+        if os.path.islink(host):
+            a += ["--symlink", os.readlink(host), host]
+        elif os.path.isdir(host):
+            a += ["--ro-bind", host, host]
+    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf"):
+        if os.path.exists(etc):
+            a += ["--ro-bind", etc, etc]
+    a += ["--perms", "0644", "--ro-bind-data", str(passwd_fd), "/etc/passwd"]
+    a += ["--perms", "0644", "--ro-bind-data", str(group_fd), "/etc/group"]
+    a += ["--proc", "/proc", "--dev", "/dev"]
+    a += ["--perms", "1777", "--size", str(limits["tmp_size"]), "--tmpfs", "/tmp"]
+    a += ["--perms", "1777", "--size", str(1 << 20), "--tmpfs", "/dev/shm"]
+
+    for path in ro_paths:
+        mkdirs(os.path.dirname(path))
+        a += ["--ro-bind", path, path]
+
+    mkdirs(os.path.dirname(cwd))
+    a += ["--bind", cwd, cwd]
+    # The notebooks in the submission folder hold the restored test cells, hidden tests
+    # included: student code must not read them while it is graded.
+    for name in sorted(os.listdir(cwd)):
+        if name.endswith(".ipynb") and os.path.isfile(os.path.join(cwd, name)):
+            a += ["--ro-bind", "/dev/null", os.path.join(cwd, name)]
+
+    mkdirs(os.path.dirname(ipc_host_dir))
+    a += ["--bind", ipc_private, ipc_host_dir]
+    mkdirs(os.path.dirname(KERNEL_JSON_INSIDE))
+    a += ["--perms", "0444", "--ro-bind-data", str(conn_fd), KERNEL_JSON_INSIDE]
+    # Nothing else in the new root is writable (matters without root: it belongs to
+    # the sandbox user then).
+    a += ["--remount-ro", "/"]
+
+    a += ["--chdir", cwd, "--clearenv"]
+    for key, value in env.items():
+        a += ["--setenv", key, value]
+    a.append("--")
+
+    if privileged:
+        a += [setpriv, "--reuid", str(SANDBOX_UID), "--regid", str(SANDBOX_GID),
+              "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+              "--"]
+
+    def lim(value):
+        return "unlimited" if value < 0 else str(value)
+
+    cpu = limits["cpu"]
+    a += [prlimit,
+          f"--as={lim(limits['memory'])}",
+          f"--cpu={lim(cpu)}:{'unlimited' if cpu < 0 else cpu + 5}",
+          f"--nproc={lim(limits['nproc'])}",
+          f"--fsize={lim(limits['fsize'])}",
+          f"--nofile={lim(limits['nofile'])}",
+          "--core=0",
+          "--"]
+    a += kernel_argv
+    return a
+
+
+def sandbox_env(environ=os.environ):
+    venv_bin = os.path.join(os.path.realpath(sys.prefix), "bin")
+    env = {
+        "PATH": venv_bin + ":/usr/bin:/bin",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "USER": "nobody",
+        "LOGNAME": "nobody",
+        "MPLCONFIGDIR": "/tmp/.matplotlib",
+        "IPYTHONDIR": "/tmp/.ipython",
+        "JUPYTER_RUNTIME_DIR": "/tmp/.jupyter-runtime",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "LANG": "C.UTF-8",
+        "COURSE_SANDBOXED": "1",
+        # ipykernel watches JPY_PARENT_PID and exits when it goes away; the grader's pid
+        # means nothing inside the PID namespace (bwrap's --die-with-parent does that job).
+        # 1 turns the watcher off, and the "Ctrl-C will not work" banner with it.
+        "JPY_PARENT_PID": "1",
+    }
+    for key in PASS_ENV:
+        if key in environ:
+            env[key] = environ[key]
+    return env
+
+
+def kernel_command(extra):
+    argv = [os.path.join(os.path.realpath(sys.prefix), "bin", "python"),
+            "-m", "ipykernel_launcher", "-f", KERNEL_JSON_INSIDE,
+            "--HistoryManager.enabled=False"]
+    guard = "--ext=" + GUARD_EXTENSION
+    argv += [x for x in extra if x != guard]
+    argv.append(guard)
+    return argv
+
+
+def _data_fd(text):
+    r, w = os.pipe()
+    os.write(w, text.encode())
+    os.close(w)
+    os.set_inheritable(r, True)
+    return r
+
+
+def _die_with_parent():
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except OSError:
+        pass
+
+
+def tools():
+    found = {}
+    for name in ("bwrap", "setpriv", "prlimit"):
+        path = shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin:" + os.environ.get("PATH", ""))
+        if path is None:
+            pkg = {"bwrap": "bubblewrap"}.get(name, "util-linux")
+            raise SandboxError(f"{name} is not installed (Debian package {pkg}; run scripts/install-system-deps.sh)")
+        found[name] = os.path.realpath(path)
+    return found
+
+
+def prepare(connection_file, extra, limit_args, cwd=None, environ=os.environ, kernel_argv=None):
+    """Everything but the exec: returns the argv. Used by main() and by the self-test
+    (which passes its own ``kernel_argv``, a probe, instead of ipykernel)."""
+    limits = settings_from(limit_args, environ)
+    t = tools()
+    privileged = os.geteuid() == 0
+    venv, base, course_dir = python_paths()
+    ro_paths = []
+    for p in (base, venv, course_dir):
+        if not any(p == q or p.startswith(q.rstrip("/") + "/") for q in ro_paths):
+            ro_paths.append(p)
+    cwd = check_workdir(cwd or os.getcwd(), ro_paths)
+
+    info = read_connection(connection_file)
+    root = state_dir()
+    clean_stale(root)
+    ipc_host_dir, ipc_private = prepare_ipc(info, root, privileged)
+    if ipc_host_dir == cwd or ipc_host_dir.startswith(cwd + "/") or cwd.startswith(ipc_host_dir + "/"):
+        raise SandboxError(f"the ipc folder {ipc_host_dir} overlaps the submission folder {cwd}")
+    if privileged:
+        # The kernel runs as 65534 and writes its files into the submission folder.
+        os.chown(cwd, SANDBOX_UID, SANDBOX_GID)
+
+    with open(connection_file) as f:
+        conn_text = f.read()
+    argv = build_bwrap_argv(
+        bwrap=t["bwrap"], setpriv=t["setpriv"], prlimit=t["prlimit"], privileged=privileged,
+        limits=limits, cwd=cwd, ro_paths=ro_paths, ipc_host_dir=ipc_host_dir,
+        ipc_private=ipc_private, conn_fd=_data_fd(conn_text), passwd_fd=_data_fd(PASSWD),
+        group_fd=_data_fd(GROUP), kernel_argv=kernel_argv or kernel_command(extra),
+        env=sandbox_env(environ),
+    )
+    return argv
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python -m course.sandbox_kernel", add_help=True, allow_abbrev=False)
+    p.add_argument("-f", dest="connection_file", required=True)
+    for name in DEFAULTS:
+        p.add_argument("--" + name.replace("_", "-"), dest=name, default=None)
+    return p.parse_known_args(argv)
+
+
+def main(argv=None):
+    args, extra = parse_args(sys.argv[1:] if argv is None else argv)
+    limit_args = {name: getattr(args, name) for name in DEFAULTS}
+    try:
+        cmd = prepare(args.connection_file, extra, limit_args)
+    except (SandboxError, OSError) as e:
+        print(f"course-sandbox: cannot start the sandboxed kernel: {e}", file=sys.stderr)
+        return 3
+    # Jupyter interrupts a kernel by sending SIGINT to its whole process group: bwrap
+    # must not die of it (the kernel's own handler deals with it).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    os.execv(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

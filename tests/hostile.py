@@ -1,0 +1,192 @@
+"""A catalogue of hostile and broken submissions, each with its honest outcome.
+
+Each case builds one submission from the reference or the untouched release
+of an assignment and says what grading must make of it:
+
+- ``honest``: the score it deserves, "reference" (full marks) or "zero";
+  grading must never give more than that;
+- ``exact``: True when the score must equal the honest one, not just stay below;
+- ``status``: the statuses grading may give it;
+- ``sandbox``: True when only the sandboxed kernel can hold the line.
+
+Code cells a student adds are ordinary code cells without nbgrader metadata.
+"""
+
+import copy
+import json
+from pathlib import Path
+
+import nbformat
+
+from course import samples
+
+
+def _code(source):
+    return nbformat.v4.new_code_cell(source)
+
+
+def _insert_after_first_solution(nb, source):
+    nb = copy.deepcopy(nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            nb.cells.insert(i + 1, _code(source))
+            return nb
+    nb.cells.insert(1, _code(source))
+    return nb
+
+
+def _test_cells(nb):
+    return [i for i, c in enumerate(nb.cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+            and c.cell_type == "code"]
+
+
+def _with_cell(base, source, where="after_first_solution"):
+    def build(nb):
+        if where == "top":
+            nb = copy.deepcopy(nb)
+            nb.cells.insert(1, _code(source))
+            return nb
+        if where == "middle":
+            nb = copy.deepcopy(nb)
+            tests = _test_cells(nb)
+            nb.cells.insert(tests[len(tests) // 2] + 1, _code(source))
+            return nb
+        return _insert_after_first_solution(nb, source)
+    return base, build
+
+
+def _delete_first_test(nb):
+    nb = copy.deepcopy(nb)
+    del nb.cells[_test_cells(nb)[0]]
+    return nb
+
+
+def _edit_tests_to_pass(nb):
+    nb = copy.deepcopy(nb)
+    for i in _test_cells(nb):
+        nb.cells[i].source = "pass  # edited by the student"
+    return nb
+
+
+def _raise_points(nb):
+    nb = copy.deepcopy(nb)
+    for i in _test_cells(nb):
+        nb.cells[i].metadata.nbgrader["points"] = 100
+    return nb
+
+
+INFINITE_LOOP = "while True:\n    pass"
+SWALLOW_INTERRUPT = """import time
+while True:
+    try:
+        time.sleep(0.05)
+    except KeyboardInterrupt:
+        pass"""
+EXIT = "import os\nos._exit(1)"
+BIG_ALLOCATION = "hog = bytearray(12_800_000_000)\nhog[::4096] = b'x' * len(hog[::4096])"
+LONG_LINE = "print('x' * 10_000_000)"
+MANY_LINES = "for i in range(100_000):\n    print(i)"
+PATCH_NUMPY = """import numpy as np
+np.allclose = lambda *a, **k: True
+np.max = lambda *a, **k: 0.0
+np.testing.assert_allclose = lambda *a, **k: None"""
+PATCH_COURSE = """import course.gradcheck as gc
+gc.assert_gradients_close = lambda *a, **k: 0.0
+gc.rel_error = lambda x, y: 0.0"""
+PATCH_BUILTINS = """import builtins
+builtins.isinstance = lambda *a: True
+builtins.abs = lambda x: 0"""
+READ_SOURCE = """import glob, os
+stolen = {}
+for path in glob.glob('/**/source/*/*.ipynb', recursive=True)[:20] + glob.glob('../../../source/*/*.ipynb'):
+    stolen[path] = open(path).read()
+print('stole', len(stolen), 'files')
+assert stolen, 'nothing to steal'"""
+READ_GRADEBOOK = """import glob
+found = glob.glob('../../../gradebook.db') + glob.glob('/**/gradebook.db', recursive=True)[:5]
+data = open(found[0], 'rb').read()
+print('read', len(data), 'bytes of the gradebook')"""
+WRITE_GRADEBOOK = """import glob, sqlite3
+found = glob.glob('../../../gradebook.db') + glob.glob('/**/gradebook.db', recursive=True)[:5]
+con = sqlite3.connect(found[0])
+con.execute('UPDATE grade SET auto_score = 0')
+con.execute('UPDATE grade SET auto_score = max_score WHERE id IS NOT NULL')
+con.commit()
+print('wrote the gradebook')"""
+NUMERIC_BACKWARD = """def f_backward(dout, cache):
+    from course.gradcheck import eval_numerical_gradient_array
+    a, b, c = (np.array(v, dtype=float) for v in cache)
+    da = eval_numerical_gradient_array(lambda v: v / b + b / c, a.copy(), dout)
+    db = eval_numerical_gradient_array(lambda v: a / v + v / c, b.copy(), dout)
+    dc = eval_numerical_gradient_array(lambda v: a / b + b / v, c.copy(), dout)
+    return da, db, dc"""
+WARNING = "import warnings\nwarnings.warn('a harmless UserWarning from the student')"
+
+
+CASES = [
+    dict(name="infinite-loop", make=_with_cell("reference", INFINITE_LOOP, "top"),
+         honest="reference", exact=True, status={"timed out"}),
+    dict(name="swallows-interrupt", make=_with_cell("reference", SWALLOW_INTERRUPT, "top"),
+         honest="reference", exact=True, status={"timed out"}),
+    dict(name="os-exit", make=_with_cell("reference", EXIT, "middle"),
+         honest="reference", exact=False, status={"flagged"}),
+    dict(name="huge-allocation", make=_with_cell("reference", BIG_ALLOCATION, "top"),
+         honest="reference", exact=True, status={"graded", "crashed"}, sandbox=True),
+    dict(name="10mb-line", make=_with_cell("reference", LONG_LINE, "top"),
+         honest="reference", exact=True, status={"graded"}),
+    dict(name="100k-lines", make=_with_cell("reference", MANY_LINES, "top"),
+         honest="reference", exact=True, status={"graded"}),
+    dict(name="deleted-test-cell", make=("reference", _delete_first_test),
+         honest="reference", exact=True, status={"graded"}),
+    dict(name="edited-test-cells", make=("untouched", _edit_tests_to_pass),
+         honest="zero", exact=True, status={"graded"}),
+    dict(name="raised-points", make=("untouched", _raise_points),
+         honest="zero", exact=True, status={"graded"}),
+    dict(name="patch-numpy", make=_with_cell("untouched", PATCH_NUMPY, "top"),
+         honest="zero", exact=True, status={"flagged"}),
+    dict(name="patch-course", make=_with_cell("untouched", PATCH_COURSE, "top"),
+         honest="zero", exact=True, status={"flagged"}),
+    dict(name="patch-builtins", make=_with_cell("untouched", PATCH_BUILTINS, "top"),
+         honest="zero", exact=True, status={"flagged"}),
+    dict(name="reads-source", make=_with_cell("untouched", READ_SOURCE, "top"),
+         honest="zero", exact=True, status={"flagged"}, sandbox=True),
+    dict(name="reads-gradebook", make=_with_cell("untouched", READ_GRADEBOOK, "top"),
+         honest="zero", exact=True, status={"flagged"}, sandbox=True),
+    dict(name="writes-gradebook", make=_with_cell("untouched", WRITE_GRADEBOOK, "top"),
+         honest="zero", exact=True, status={"flagged"}, sandbox=True),
+    dict(name="numeric-backward", make=("reference", lambda nb: nb), edits=[("f_backward", None, NUMERIC_BACKWARD)],
+         honest="reference", exact=False, status={"flagged"}),
+    dict(name="stderr-warning", make=_with_cell("reference", WARNING, "top"),
+         honest="reference", exact=True, status={"graded"}),
+]
+
+
+def write_case(root, assignment, case):
+    """Write the case's submission as submitted/hostile-<name>/<assignment>/."""
+    student = f"hostile-{case['name']}"
+    base, transform = case["make"]
+    nbs = samples.submission_notebooks(root, assignment, case.get("edits", ()),
+                                       untouched=(base == "untouched"))
+    nbs = {name: transform(nb) for name, nb in nbs.items()}
+    samples.write_submission(root, assignment, student, nbs)
+    return student
+
+
+def write_broken_json(root, assignment):
+    """A submission whose notebook is cut off mid-file."""
+    student = "hostile-broken-json"
+    nbs = samples.submission_notebooks(root, assignment)
+    folder = samples.write_submission(root, assignment, student, nbs)
+    for path in folder.glob("*.ipynb"):
+        text = path.read_text()
+        path.write_text(text[: len(text) // 2])
+    return student
+
+
+def autograded_size(root, assignment, student):
+    folder = Path(root) / "autograded" / student / assignment
+    return sum(p.stat().st_size for p in folder.glob("*.ipynb"))
+
+
+def load_json(path):
+    return json.loads(Path(path).read_text())
