@@ -19,10 +19,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 venv: $(VENV)/.installed
 
-# Debian packages the sandboxed grading kernel and the browser test need
-# (skipped with a message when not root or not on Debian).
+# Debian packages: the grading sandbox (bubblewrap), the browser test
+# (chromium) and the PostgreSQL gradebook test (postgresql). Each script installs
+# only what is missing and, when not root or not on Debian, says so and skips:
+# grading then runs unsandboxed (and says so), and those tests skip with a reason.
 system-deps:
-	bash scripts/install-system-deps.sh
+	@for script in scripts/install-*.sh; do bash "$$script" || exit 1; done
 
 demo: venv system-deps
 	$(PY) -m course demo
