@@ -75,7 +75,10 @@ def open_api(root, **overrides):
 
     config = load_config(root, **overrides)
     coursedir = CourseDirectory(config=config)
-    api = NbGraderAPI(coursedir=coursedir, config=config)
+    # The API also sets up nbgrader's exchange, which logs CRITICAL when the
+    # exchange folder does not exist yet: irrelevant to grading, so quiet.
+    with _quiet(logging.ERROR + 10):
+        api = NbGraderAPI(coursedir=coursedir, config=config)
     api.log.setLevel(logging.WARNING)
     return api
 
@@ -123,12 +126,12 @@ def generate(root, assignment):
 
 
 @contextlib.contextmanager
-def _quiet():
-    """Silence nbgrader's and the Jupyter client's INFO chatter for a block."""
+def _quiet(level=logging.WARNING):
+    """Silence nbgrader's and the Jupyter client's chatter below `level` for a block."""
     loggers = [logging.getLogger(name) for name in ("traitlets", "nbgrader", "")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
-        lg.setLevel(logging.WARNING)
+        lg.setLevel(level)
     try:
         yield
     finally:

@@ -122,6 +122,21 @@ def _grading_reports(root, assignment, student):
     return reports
 
 
+def error_names(root, assignment, student):
+    """Names of the errors (ename) in the autograded notebooks' outputs, in order."""
+    names = []
+    for path in sorted((Path(root) / "autograded" / student / assignment).glob("*.ipynb")):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:
+            names.append("unreadable autograded notebook")
+            continue
+        for cell in nb.cells:
+            names += [out.get("ename", "") for out in cell.get("outputs", [])
+                      if out.get("output_type") == "error"]
+    return names
+
+
 def classify(root, assignment, student, result, notes, audit_findings=()):
     """The status dict of one submission after nbgrader ran (result: autograde_one's).
 

@@ -1,0 +1,256 @@
+"""Feedback pages students may see: scores and teaching messages, no hidden tests.
+
+nbgrader's own ``generate_feedback`` renders the autograded notebook as it is:
+the hidden tests that OverwriteCells put back into every test cell, and the full
+traceback of every failure, whose context lines quote hidden-test source. This
+module adds two nbconvert preprocessors to nbgrader's GenerateFeedback, after
+its GetGrades (which reads the scores from the gradebook):
+
+- ``HideHiddenTests``: in every cell, drops the ``### BEGIN HIDDEN TESTS`` ...
+  ``### END HIDDEN TESTS`` region from the source; in test cells, reduces each
+  error to ``Name: message`` plus the frames of the student's own cells (where
+  in *their* code it failed), dropping every frame of the test cell itself and
+  of library code; strips the quoted source line from warnings on stderr.
+- ``FeedbackSummary``: puts a table at the top of the page, one row per
+  problem: its score and, for a problem that lost points, the teaching message.
+
+Nothing else changes: the page is nbgrader's feedback HTML, written to
+``feedback/<student>/<assignment>/<notebook>.html``. Everything quoted from a
+submission is HTML-escaped.
+"""
+
+import html
+import re
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .pipeline import _quiet, _raise_on_failure, open_api
+
+BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
+END_HIDDEN = "END HIDDEN TESTS"
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_FRAME = re.compile(r"^\s*Cell\s+In\s*\[(\d+)\]")
+_WARNING_HEADER = re.compile(r":\d+: \w*Warning\b")
+
+
+def _meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_test_cell(cell):
+    """A graded cell that is not a student's answer: an autograder test."""
+    meta = _meta(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def strip_hidden(source):
+    """`source` without its hidden-test regions (marker lines included).
+
+    A BEGIN without its END hides everything after it: when in doubt, show less.
+    """
+    kept, hidden = [], False
+    for line in source.split("\n"):
+        if BEGIN_HIDDEN in line:
+            hidden = True
+        elif END_HIDDEN in line:
+            hidden = False
+        elif not hidden:
+            kept.append(line)
+    return "\n".join(kept).rstrip("\n")
+
+
+def plain(text):
+    """Text without ANSI colour codes."""
+    return _ANSI.sub("", text or "")
+
+
+def error_message(output):
+    """``Name: message`` of an error output, as the student should read it."""
+    name = output.get("ename", "Error")
+    value = (output.get("evalue") or "").strip()
+    if not value and name == "NotImplementedError":
+        value = ("a function this test calls still raises NotImplementedError: "
+                 "replace `raise NotImplementedError()` with your code")
+    return f"{name}: {value}" if value else name
+
+
+def _frame_cell(entry):
+    """The execution count of a traceback frame in a notebook cell ("Cell In[7], ..."), or None."""
+    match = _CELL_FRAME.match(plain(entry))
+    return int(match.group(1)) if match else None
+
+
+def reduce_error(output, hidden_counts):
+    """Make a test cell's error output safe to show, in place.
+
+    Keeps the frames of the student's own cells (where the error happened) and
+    the final ``Name: message``; drops the frames of every cell whose execution
+    count is in `hidden_counts` (the test cells, hidden tests included) and of
+    library files.
+    """
+    frames = [entry for entry in output.get("traceback", [])[2:-1]
+              if _frame_cell(entry) is not None and _frame_cell(entry) not in hidden_counts]
+    name = output.get("ename", "Error")
+    last = f"\x1b[31m{name}\x1b[39m: {output.get('evalue', '')}"
+    if frames:
+        head = [output["traceback"][0],
+                f"\x1b[31m{name}\x1b[39m    in your code (frames of the test cell are not shown)"]
+        output["traceback"] = head + frames + [last]
+    else:
+        output["traceback"] = [last]
+    return output
+
+
+def drop_hidden_frames(output, hidden_counts):
+    """In a student cell's error: drop frames of test cells (a helper a hidden
+    test defined), keep the rest of the traceback as it is."""
+    output["traceback"] = [entry for entry in output.get("traceback", [])
+                           if _frame_cell(entry) not in hidden_counts or _frame_cell(entry) is None]
+    return output
+
+
+def strip_warning_sources(text):
+    """stderr text without the source line Python prints under each warning."""
+    lines, after_header = [], False
+    for line in text.split("\n"):
+        if after_header and line.startswith(" "):
+            after_header = False
+            continue
+        after_header = bool(_WARNING_HEADER.search(line))
+        lines.append(line)
+    return "\n".join(lines)
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """Remove hidden-test source and hidden-test traceback lines from a notebook."""
+
+    def preprocess(self, nb, resources):
+        # Execution counts of the cells whose frames must not be shown: every
+        # test cell and any cell with a hidden region.
+        self.hidden_counts = {cell.get("execution_count") for cell in nb.cells
+                              if cell.get("cell_type") == "code"
+                              and (is_test_cell(cell) or BEGIN_HIDDEN in cell.get("source", ""))}
+        self.hidden_counts.discard(None)
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        had_hidden = BEGIN_HIDDEN in cell.get("source", "")
+        if had_hidden:
+            cell.source = strip_hidden(cell.source)
+        if cell.get("cell_type") != "code":
+            return cell, resources
+        guarded = had_hidden or is_test_cell(cell)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                if guarded:
+                    reduce_error(output, self.hidden_counts | {cell.get("execution_count")})
+                else:
+                    drop_hidden_frames(output, self.hidden_counts)
+            elif guarded and output.get("output_type") == "stream" and output.get("name") == "stderr":
+                output["text"] = strip_warning_sources(output.get("text", ""))
+        return cell, resources
+
+
+def problem_rows(nb):
+    """[(grade_id, score, points, message or None)] for the graded cells of a
+    notebook after nbgrader's GetGrades (which puts score and points in the
+    cell metadata). message says why points were lost."""
+    rows = []
+    for cell in nb.cells:
+        meta = _meta(cell)
+        if not meta.get("grade"):
+            continue
+        score, points = meta.get("score"), meta.get("points")
+        message = None
+        if score is None:
+            message = "waiting for manual grading"
+        elif points is not None and float(score) < float(points):
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            stderr = [o for o in cell.get("outputs", [])
+                      if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+            if errors:
+                message = error_message(errors[-1])
+            elif stderr:
+                message = ("the cell wrote to stderr, which counts as a failure: "
+                           + plain(stderr[0].get("text", "")).strip()[:500])
+            elif any(o.get("output_type") == "execute_result" for o in cell.get("outputs", [])):
+                message = ("partial credit: nbgrader took the number this cell ends with as its "
+                           "score (ask your instructor: the test cell should not end with a value)")
+            elif meta.get("solution"):
+                message = "graded by hand: see the comment at this cell"
+            else:
+                message = "this test did not pass (no error was recorded: was the cell run?)"
+        rows.append((meta.get("grade_id", "?"), score, points, message))
+    return rows
+
+
+def _num(value):
+    return "-" if value is None else f"{float(value):g}"
+
+
+def summary_html(rows):
+    """The per-problem table (HTML; every value escaped)."""
+    esc = html.escape
+    lost = sum(1 for r in rows if r[3])
+    parts = ['<div class="course-feedback-summary">',
+             f"<h2>Your results: {len(rows) - lost} of {len(rows)} problems passed</h2>",
+             "<p>Each failed test says what is wrong and the likely cause. Hidden tests "
+             "(fresh random inputs, shapes, edge cases) are not shown; their messages are.</p>",
+             '<table class="table table-condensed">',
+             "<tr><th>problem</th><th>score</th><th>what went wrong</th></tr>"]
+    for grade_id, score, points, message in rows:
+        if message:
+            what = ('<code style="white-space:pre-wrap;color:#a00">'
+                    + esc(message).replace("\n", "<br>") + "</code>")
+        else:
+            what = '<span style="color:#2a7a2a">passed</span>'
+        parts.append(f'<tr><td><a href="#{esc(grade_id)}">{esc(grade_id)}</a></td>'
+                     f"<td>{_num(score)} / {_num(points)}</td><td>{what}</td></tr>")
+    parts += ["</table>", "</div>"]
+    # A markdown cell renders a raw HTML block as it is, provided the block holds
+    # no blank line (escaped newlines became <br> above).
+    return "\n".join(parts)
+
+
+class FeedbackSummary(NbGraderPreprocessor):
+    """Put a table of problems, scores and teaching messages at the top."""
+
+    def preprocess(self, nb, resources):
+        from nbformat.v4 import new_markdown_cell
+
+        rows = problem_rows(nb)
+        if rows:
+            cell = new_markdown_cell(summary_html(rows))
+            if nb.get("nbformat_minor", 0) < 5:
+                cell.pop("id", None)  # cell ids exist from nbformat 4.5 on
+            nb.cells.insert(0, cell)
+        return nb, resources
+
+
+def preprocessors():
+    """GenerateFeedback's preprocessor list: nbgrader's, with ours after GetGrades."""
+    from nbgrader.preprocessors import GetGrades
+
+    return [GetGrades, HideHiddenTests, FeedbackSummary, CSSHTMLHeaderPreprocessor]
+
+
+def overrides():
+    """Configuration for pipeline.open_api that makes nbgrader's feedback safe."""
+    return {"GenerateFeedback": {"preprocessors": preprocessors()}}
+
+
+def generate(root, assignment, student=None):
+    """Feedback HTML for every autograded submission of an assignment (or one student's).
+
+    Writes feedback/<student>/<assignment>/<notebook>.html; raises CourseError
+    if nbgrader fails.
+    """
+    api = open_api(root, **overrides())
+    with _quiet():
+        if student is None:
+            result = api.generate_feedback(assignment, force=True)
+        else:
+            result = api.generate_feedback(assignment, student, force=True)
+    _raise_on_failure(result, f"generate_feedback {assignment}")
