@@ -70,12 +70,38 @@ def test_drift_check_catches_an_edit(course_root, tmp_path):
     assert problems == [f"release/{ASSIGNMENTS[0]}/{released.name}: differs from what source/ generates"]
 
 
+def _code_lines(text):
+    """Non-blank, non-comment lines of code, stripped."""
+    return [line.strip() for line in text.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def _solution_windows(nb, width=3):
+    """Every run of `width` consecutive lines of each solution region."""
+    windows = set()
+    for cell in nb.cells:
+        inside, lines = False, []
+        for line in cell.source.splitlines():
+            if line.strip() == "### BEGIN SOLUTION":
+                inside, lines = True, []
+            elif line.strip() == "### END SOLUTION":
+                inside = False
+                code = _code_lines("\n".join(lines))
+                windows |= {tuple(code[i:i + width]) for i in range(len(code) - width + 1)}
+            elif inside:
+                lines.append(line)
+    return windows
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_package_holds_no_solution(assignment):
-    """The installed course package must not contain any solution line."""
+    """No three consecutive lines of any solution appear in the installed course package."""
     src = next((REPO / "source" / assignment).glob("*.ipynb"))
-    secret = release_check.secret_lines(nbformat.read(src, as_version=4))
-    package_text = "\n".join(p.read_text() for p in (REPO / "course").rglob("*.py"))
-    package_lines = {line.strip() for line in package_text.splitlines()}
-    leaked = sorted(secret & package_lines)
-    assert not leaked, f"course/ contains solution lines of {assignment}: {leaked[:5]}"
+    windows = _solution_windows(nbformat.read(src, as_version=4))
+    assert windows, f"{src.name} has no solution of three lines or more to look for"
+    found = []
+    for path in sorted((REPO / "course").rglob("*.py")):
+        code = _code_lines(path.read_text())
+        mine = {tuple(code[i:i + 3]) for i in range(len(code) - 2)}
+        found += [(path.name, w) for w in windows & mine]
+    assert not found, f"course/ contains solution code of {assignment}: {found[:3]}"
