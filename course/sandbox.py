@@ -35,12 +35,12 @@ from course.sandbox import ipc_path
 # Student code runs in the sandboxed kernel (course/sandbox.py); it has no network, so
 # Jupyter talks to it over unix sockets, under /tmp/course-ipc-<uid>/<pid>/: a folder
 # private to this grading process (created here; those of finished processes removed).
-c.Execute.kernel_name = "course-sandbox"
+c.GuardedExecute.kernel_name = "course-sandbox"
 c.KernelManager.transport = "ipc"
 c.KernelManager.ip = ipc_path()
 # Kernel-side guard (timeouts that survive `except KeyboardInterrupt`, output cap),
 # also loaded by the unsandboxed python3 kernel when the sandbox is unavailable.
-c.Execute.extra_arguments = ["--ext=course.sandbox_kernel.guard"]
+c.GuardedExecute.extra_arguments = ["--ext=course.sandbox_kernel.guard"]
 # Execute that grades a notebook up to a crash; output capped by bytes too.
 c.Autograde.autograde_preprocessors = [
     "course.limits.GuardedExecute",
@@ -251,7 +251,7 @@ def configure_nbgrader(c, sandbox="auto", max_bytes=65536):
     when :func:`available`; the kernelspec is installed into the venv if missing).
     Returns (sandboxed, reason) for the run's report.
     """
-    c.Execute.extra_arguments = ["--ext=" + GUARD_EXTENSION]
+    c.GuardedExecute.extra_arguments = ["--ext=" + GUARD_EXTENSION]
     c.Autograde.autograde_preprocessors = list(AUTOGRADE_PREPROCESSORS)
     c.CappedOutput.max_bytes = max_bytes
     if sandbox is False:
@@ -263,7 +263,9 @@ def configure_nbgrader(c, sandbox="auto", max_bytes=65536):
         return False, reason
     if not kernelspec_installed():
         install_kernelspec()
-    c.Execute.kernel_name = KERNEL_NAME
+    # Only autograding (course.limits.GuardedExecute) runs in the sandbox; `nbgrader
+    # validate` and other tools keep the instructor's own kernel.
+    c.GuardedExecute.kernel_name = KERNEL_NAME
     c.KernelManager.transport = "ipc"
     c.KernelManager.ip = ipc_path()
     return True, reason

@@ -394,8 +394,10 @@ def prepare(connection_file, extra, limit_args, cwd=None, environ=os.environ, ke
     ipc_host_dir, ipc_private = prepare_ipc(info, root, privileged)
     if ipc_host_dir == cwd or ipc_host_dir.startswith(cwd + "/") or cwd.startswith(ipc_host_dir + "/"):
         raise SandboxError(f"the ipc folder {ipc_host_dir} overlaps the submission folder {cwd}")
-    if privileged:
+    if privileged and os.path.basename(os.path.dirname(os.path.dirname(cwd))) == "autograded":
         # The kernel runs as 65534 and writes its files into the submission folder.
+        # Only ever a graded copy (autograded/<student>/<assignment>): never hand
+        # a folder of source/ or release/ to uid 65534.
         os.chown(cwd, SANDBOX_UID, SANDBOX_GID)
 
     with open(connection_file) as f:
