@@ -256,7 +256,9 @@ def build_bwrap_argv(*, bwrap, setpriv, prlimit, privileged, limits, cwd, ro_pat
             a += ["--symlink", os.readlink(host), host]
         elif os.path.isdir(host):
             a += ["--ro-bind", host, host]
-    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf"):
+    # /etc/fonts: matplotlib draws text through fontconfig, which complains on
+    # every plot without its configuration.
+    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/fonts"):
         if os.path.exists(etc):
             a += ["--ro-bind", etc, etc]
     a += ["--perms", "0644", "--ro-bind-data", str(passwd_fd), "/etc/passwd"]
