@@ -53,7 +53,8 @@ def cmd_check_release(args):
 
 def cmd_samples(args):
     for assignment in _assignment_list(args.root, args.assignments):
-        rows = samples.write_samples(args.root, assignment, args.bugs)
+        rows = samples.write_samples(args.root, assignment, args.bugs,
+                                     include_variants=getattr(args, "variants", True))
         print(f"{assignment}: wrote {len(rows)} sample submissions under submitted/")
     return 0
 
@@ -110,7 +111,8 @@ def cmd_demo(args):
     root = args.root
     steps = [
         ("build", lambda: cmd_build(argparse.Namespace(root=root, assignments=None))),
-        ("samples", lambda: cmd_samples(argparse.Namespace(root=root, assignments=None, bugs=args.bugs))),
+        ("samples", lambda: cmd_samples(argparse.Namespace(root=root, assignments=None, bugs=args.bugs,
+                                                              variants=False))),
     ]
     for assignment in pipeline.assignments(root):
         steps.append((f"grade {assignment}", lambda a=assignment: cmd_grade(
