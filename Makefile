@@ -33,4 +33,4 @@ test: venv system-deps
 	$(PY) -m pytest
 
 clean:
-	rm -rf submitted autograded/*/ feedback gradebook.db grades.csv
+	rm -rf submitted autograded/*/ feedback gradebook.db grades.csv grading reports
