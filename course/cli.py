@@ -61,7 +61,8 @@ def cmd_samples(args):
 
 def cmd_grade(args):
     _assignment_list(args.root, [args.assignment])
-    results = pipeline.grade(args.root, args.assignment, args.students, workers=args.workers)
+    results = pipeline.grade(args.root, args.assignment, args.students, workers=args.workers,
+                             retries=getattr(args, "retries", None))
     seconds = sum(r["seconds"] for r in results)
     counts = {}
     for r in results:
@@ -77,7 +78,7 @@ def cmd_grade(args):
     for r in results:
         if r["status"] != "graded":
             print(f"  {r['student']}: {r['status']}" + (f" ({'; '.join(r['notes'])})" if r["notes"] else ""))
-    return 0
+    return 1 if any(r["status"] == status.FAILED for r in results) else 0
 
 
 def cmd_feedback(args):
@@ -154,6 +155,9 @@ def build_parser():
     p.add_argument("assignment")
     p.add_argument("--students", nargs="*", default=None, help="only these students")
     p.add_argument("--workers", type=int, default=1, help="grading processes at once (default 1)")
+    p.add_argument("--retries", type=int, default=None,
+                   help="extra attempts for a submission whose grading raised or whose worker died "
+                        "(default 2); after them its status is `failed`")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("feedback", help="generate feedback HTML for autograded submissions")

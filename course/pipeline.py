@@ -184,10 +184,6 @@ def _audit(root, assignment, student):
     return audit_submission(Path(root) / "submitted" / student / assignment)
 
 
-def _autograde_task(args):
-    return autograde_one(*args)
-
-
 def register_students(root, students):
     """Create the students in the gradebook before parallel workers start, so
     that no two workers race to insert the same row."""
@@ -197,44 +193,34 @@ def register_students(root, students):
             gb.update_or_create_student(student)
 
 
-def grade(root, assignment, students=None, workers=1, progress=True):
+def grade(root, assignment, students=None, workers=1, progress=True, retries=None):
     """Autograde the submissions of one assignment; a list of autograde_one results.
 
     students: ids to grade (default: every folder in submitted/ for it).
     workers: processes grading at once; each grades whole submissions.
+    retries: extra attempts for a submission whose grading raised or whose worker
+    died (default course.pool.DEFAULT_RETRIES); after them its status is `failed`.
     """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    import multiprocessing
-
     from tqdm.auto import tqdm
+
+    from . import pool, status
 
     students = list(students) if students is not None else submitted_students(root, assignment)
     if not students:
         return []
     register_students(root, students)
-    tasks = [(str(root), assignment, s) for s in students]
-    bar = tqdm(total=len(tasks), desc=f"grading {assignment}", unit="nb", disable=not progress)
-    results = []
+    retries = pool.DEFAULT_RETRIES if retries is None else retries
+    bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="nb", disable=not progress)
+    tick = lambda student, result: bar.update()
     if workers <= 1:
-        for task in tasks:
-            results.append(_autograde_task(task))
-            bar.update()
+        results = pool.grade_here(root, assignment, students, retries, on_result=tick)
     else:
-        # spawn, not fork: a forked copy of a process that has talked to a
-        # kernel or a database is not safe to reuse.
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [pool.submit(_autograde_task, task) for task in tasks]
-            for future in as_completed(futures):
-                results.append(future.result())
-                bar.update()
+        results = pool.grade_in_processes(root, assignment, students, workers, retries, on_result=tick)
     bar.close()
-    from . import status
-
-    status.save(root, assignment, {r["student"]: {"status": r["status"], "notes": r["notes"],
-                                                  "sandboxed": r["sandboxed"]}
-                                   for r in results})
-    return sorted(results, key=lambda r: r["student"])
+    status.save(root, assignment, {s: {"status": r["status"], "notes": r["notes"],
+                                       "sandboxed": r["sandboxed"]}
+                                   for s, r in results.items()})
+    return sorted(results.values(), key=lambda r: r["student"])
 
 
 def generate_feedback(root, assignment):

@@ -8,7 +8,9 @@ Every graded submission ends with one status, shown in the export:
 - ``crashed``: the kernel died; cells before the crash are graded, the rest scored 0;
 - ``needs manual grading``: some problem waits for a person;
 - ``not graded``: nothing could be graded (no notebook, unreadable JSON, an nbgrader error);
-  any older grade of that submission is removed, so that a stale score never looks current.
+  any older grade of that submission is removed, so that a stale score never looks current;
+- ``failed``: grading itself failed on every attempt (its worker process died or raised),
+  which is not the student's fault; no grade is kept, and the submission should be graded again.
 
 The statuses of one assignment are kept in ``grading/<assignment>.json`` beside the
 gradebook, written by the process that runs the grading (never by the student's kernel).
@@ -189,6 +191,17 @@ def forget_grades(root, assignment, student):
             gb.remove_submission(assignment, student)
         except Exception:
             pass  # there was nothing to remove
+
+
+FAILED = "failed"
+
+
+def failed_result(student, assignment, error):
+    """The result recorded for a submission whose grading failed on every attempt."""
+    text = f"{type(error).__name__}: {error}".strip()
+    return {"student": student, "assignment": assignment, "success": False, "seconds": 0.0,
+            "log": text, "status": FAILED, "sandboxed": None,
+            "notes": [f"grading failed on every attempt, grade it again ({text.splitlines()[0][:300]})"]}
 
 
 def status_file(root, assignment):

@@ -1,0 +1,124 @@
+"""Grade submissions in worker processes on this machine, and survive a worker that dies.
+
+A submission's worker process can die under it (the machine's OOM killer, a crash inside
+nbgrader, a submission that kills its grader when the sandbox is off). Python's process
+pool then breaks and every unfinished task fails with it. Here a broken pool costs no
+grade: the submissions that had not started go to a fresh pool, and those that were
+being graded when it broke are graded again one at a time, so that the one that kills
+its worker is known. A submission whose grading dies or raises on ``1 + retries``
+attempts gets the status ``failed`` (course.status.FAILED) and keeps no grade.
+
+Grading a submission is idempotent (nbgrader replaces its autograded copy and its
+grades), so an attempt that is repeated neither loses nor duplicates a grade.
+"""
+
+import multiprocessing
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+DEFAULT_RETRIES = 2
+
+
+def _grade_marked(root, assignment, student, marks):
+    """Runs in a worker: leave a mark that this submission started, then grade it."""
+    from .pipeline import autograde_one
+
+    (Path(marks) / student).touch()
+    return autograde_one(root, assignment, student)
+
+
+def _one_pool(root, assignment, students, workers, on_result):
+    """Grade `students` in one pool of `workers` spawned processes.
+
+    on_result(student, result_or_exception) is called for each task that ended.
+    Returns the students left unfinished because a worker died, split into
+    (started, not_started)."""
+    marks = tempfile.mkdtemp(prefix="course-grading-")
+    unfinished = []
+    try:
+        # spawn, not fork: a forked copy of a process that has talked to a
+        # kernel or a database is not safe to reuse.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(_grade_marked, str(root), assignment, s, marks): s for s in students}
+            for future in as_completed(futures):
+                student = futures[future]
+                try:
+                    on_result(student, future.result())
+                except BrokenProcessPool:
+                    unfinished.append(student)
+                except Exception as err:  # autograde_one itself raised: a bug, or the gradebook is gone
+                    on_result(student, err)
+        started = [s for s in unfinished if (Path(marks) / s).exists()]
+        return started, [s for s in unfinished if s not in started]
+    finally:
+        shutil.rmtree(marks, ignore_errors=True)
+
+
+class _Attempts:
+    """Results so far, and failed attempts counted per student."""
+
+    def __init__(self, root, assignment, retries, on_result):
+        self.root, self.assignment, self.retries, self.on_result = root, assignment, retries, on_result
+        self.results, self.failures = {}, {}
+
+    def record(self, student, outcome):
+        """outcome: autograde_one's dict, or the exception its attempt ended with."""
+        from . import status
+
+        if isinstance(outcome, BaseException):
+            self.failures[student] = self.failures.get(student, 0) + 1
+            if self.failures[student] <= self.retries:
+                return  # another attempt follows
+            status.forget_grades(self.root, self.assignment, student)
+            outcome = status.failed_result(student, self.assignment, outcome)
+        self.results[student] = outcome
+        if self.on_result:
+            self.on_result(student, outcome)
+
+
+def grade_here(root, assignment, students, retries=DEFAULT_RETRIES, on_result=None):
+    """Grade one submission after another in this process; {student: result}.
+
+    A result is course.pipeline.autograde_one's dict, or course.status.failed_result's
+    for a submission whose grading raised on every attempt. on_result(student, result)
+    is called as each one is final (for a progress bar)."""
+    from .pipeline import autograde_one
+
+    attempts = _Attempts(root, assignment, retries, on_result)
+    for student in students:
+        while student not in attempts.results:
+            try:
+                outcome = autograde_one(str(root), assignment, student)
+            except Exception as err:
+                outcome = err
+            attempts.record(student, outcome)
+    return attempts.results
+
+
+def grade_in_processes(root, assignment, students, workers, retries=DEFAULT_RETRIES, on_result=None):
+    """As grade_here, with `workers` spawned processes grading at once."""
+    from .pipeline import CourseError
+
+    attempts = _Attempts(root, assignment, retries, on_result)
+    queue = list(students)
+    while queue:
+        before = len(attempts.results) + sum(attempts.failures.values())
+        started, not_started = _one_pool(root, assignment, queue, min(workers, len(queue)),
+                                         attempts.record)
+        if not started and not_started and before == len(attempts.results) + sum(attempts.failures.values()):
+            raise CourseError("The grading worker processes died before grading anything. Try "
+                              "`--workers 1` to see the error.")
+        # A worker died while these were being graded: grade each alone, to know which one.
+        for student in started:
+            while student not in attempts.results:
+                died, _ = _one_pool(root, assignment, [student], 1, attempts.record)
+                if died:
+                    attempts.record(student, BrokenProcessPool(
+                        "the process grading this submission died (killed, or out of memory)"))
+        # Then those that raised and have attempts left, and those that never started.
+        queue = [s for s in queue if s not in attempts.results]
+    return attempts.results

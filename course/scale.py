@@ -1,0 +1,400 @@
+"""Grading at scale: a gradebook on a database server, and a Dask cluster past one machine.
+
+``python -m course grade A --workers N`` grades on this machine (course.pipeline.grade).
+This module adds two options to that command:
+
+- ``--db URL`` keeps the gradebook on a database server, e.g.
+  ``postgresql://grader:PASSWORD@db.example.edu/backprop``. It is the same as setting
+  ``COURSE_DB_URL`` (nbgrader_config.py reads it) for this run. Before any worker starts,
+  the gradebook gets its tables, the course, the assignment (with every graded and locked
+  cell, as ``nbgrader generate_assignment`` records them) and the students, so that no two
+  workers race to create the same row.
+- ``--scheduler tcp://HOST:PORT`` sends one task per submission to a Dask distributed
+  cluster. Each task runs ``course.pipeline.autograde_one`` on a worker and writes the
+  grades to the shared gradebook; the statuses come back to this process, which records
+  them in grading/<assignment>.json. A task whose worker raised is retried ``--retries``
+  times; a task whose worker died is re-run elsewhere as often as the scheduler's
+  ``distributed.scheduler.allowed-failures`` allows (3 by default). A submission that fails
+  every attempt gets the status ``failed`` and none of its grades stay in the gradebook.
+
+Grading one submission is idempotent (nbgrader replaces the submission's autograded copy
+and its grades), so a retried task can neither lose nor duplicate a grade.
+"""
+
+import contextlib
+import os
+import shutil
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from . import pipeline, pool, status
+from .pipeline import CourseError
+
+FAILED = status.FAILED  # every attempt to grade the submission failed (not the student's fault)
+DEFAULT_RETRIES = pool.DEFAULT_RETRIES
+
+
+# --- the gradebook ---------------------------------------------------------------
+
+def hide_password(url):
+    """The URL with its password replaced by ***, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable URL>"
+
+
+def driver_url(url):
+    """`url` with the PostgreSQL driver named: SQLAlchemy 2.1 reads a bare postgresql://
+    as psycopg 3, the course installs psycopg2 (psycopg2-binary in requirements.txt)."""
+    if url:
+        for bare in ("postgresql://", "postgres://"):
+            if url.startswith(bare):
+                return "postgresql+psycopg2://" + url[len(bare):]
+    return url
+
+
+@contextlib.contextmanager
+def using_db(url):
+    """Within the block, nbgrader_config.py (and so every gradebook this process and the
+    processes it starts open) uses `url`; None leaves the configuration as it is."""
+    if not url:
+        yield
+        return
+    url = driver_url(url)
+    before = os.environ.get("COURSE_DB_URL")
+    os.environ["COURSE_DB_URL"] = url
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("COURSE_DB_URL", None)
+        else:
+            os.environ["COURSE_DB_URL"] = before
+
+
+def db_url(root):
+    """The gradebook URL nbgrader_config.py gives now (COURSE_DB_URL included)."""
+    return pipeline.load_config(root).CourseDirectory.db_url
+
+
+def check_db(url):
+    """Connect once; raise CourseError saying what to do if the database cannot be reached."""
+    from sqlalchemy import create_engine, text
+
+    if url.startswith("postgres"):
+        try:
+            import psycopg2  # noqa: F401 (SQLAlchemy's default PostgreSQL driver)
+        except ImportError:
+            raise CourseError("A PostgreSQL gradebook needs the psycopg2 driver: "
+                              ".venv/bin/pip install psycopg2-binary==2.9.13") from None
+    try:
+        engine = create_engine(url)
+        with engine.connect() as con:
+            con.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CourseError(f"Cannot open the gradebook {hide_password(url)}: {first}\n"
+                          "Check that the server runs, that the database exists "
+                          "(createdb NAME), and the user and password in the URL.") from None
+
+
+def _cells_in_source(root, assignment):
+    """What generate_assignment records in the gradebook, as comparable sets:
+    ({(notebook, grade_id, source or None for solution cells)}, {(notebook, grade_id, points)})."""
+    import nbformat
+
+    cells, points = set(), set()
+    for path in pipeline.notebooks(Path(root) / "source" / assignment):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if not meta.get("grade_id"):
+                continue
+            if meta.get("grade") or meta.get("solution") or meta.get("locked") or meta.get("task"):
+                cells.add((path.stem, meta["grade_id"], None if meta.get("solution") else cell.source))
+            if meta.get("grade") or meta.get("task"):
+                points.add((path.stem, meta["grade_id"], float(meta.get("points", 0))))
+    return cells, points
+
+
+def _cells_in_gradebook(gb, assignment):
+    from nbgrader.api import MissingEntry
+
+    try:
+        found = gb.find_assignment(assignment)
+    except MissingEntry:
+        return None
+    cells, points = set(), set()
+    for nb in found.notebooks:
+        solutions = {c.name for c in nb.solution_cells}
+        for c in nb.source_cells:
+            cells.add((nb.name, c.name, None if c.name in solutions else c.source))
+        for c in list(nb.grade_cells) + list(nb.task_cells):
+            points.add((nb.name, c.name, float(c.max_score)))
+    return cells, points
+
+
+def prepare(root, assignment, students):
+    """Make the gradebook ready for parallel workers: its tables, the course, the
+    assignment with its cells (generated into it when missing or out of date with
+    source/), and every student. Returns True if the assignment was (re)generated."""
+    import tempfile
+
+    from nbgrader.api import Gradebook
+
+    config = pipeline.load_config(root)
+    with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gb:
+        current = _cells_in_gradebook(gb, assignment) == _cells_in_source(root, assignment)
+    if not current:
+        # generate_assignment records the cells; its output goes to a scratch folder
+        # so that the committed release/ is left alone.
+        scratch = tempfile.mkdtemp(prefix="course-generate-")
+        try:
+            pipeline.check_source_clean(root, assignment)
+            api = pipeline.open_api(root, CourseDirectory={"release_directory": scratch})
+            with pipeline._quiet():
+                result = api.generate_assignment(assignment, force=True, create=True)
+            pipeline._raise_on_failure(result, f"generate_assignment {assignment} into the gradebook")
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    pipeline.register_students(root, students)
+    return not current
+
+
+def grade_parallel(root, assignment, students=None, workers=1, db=None, progress=True):
+    """course.pipeline.grade on this machine, with the gradebook at `db` (default: the config's)."""
+    students = list(students) if students is not None else pipeline.submitted_students(root, assignment)
+    with using_db(db):
+        url = db_url(root)
+        check_db(url)
+        if students:
+            prepare(root, assignment, students)
+        return pipeline.grade(root, assignment, students, workers=workers, progress=progress)
+
+
+# --- Dask --------------------------------------------------------------------------
+
+# One submission at a time per worker process: the gradebook URL is passed through the
+# environment, which threads share. Start workers with --nthreads 1 and this costs nothing.
+_TASK_LOCK = threading.Lock()
+
+
+def _files_of(folder):
+    """{relative path: bytes} of every file under `folder`."""
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _put_files(folder, files):
+    folder = Path(folder).resolve()
+    shutil.rmtree(folder, ignore_errors=True)
+    for rel, data in files.items():
+        path = (folder / rel).resolve()
+        if not path.is_relative_to(folder):
+            raise CourseError(f"refusing to write {rel!r} outside {folder}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def grade_task(root, assignment, student, url=None, files=None, overrides=None):
+    """Grade one submission on a Dask worker (or anywhere): autograde_one's result dict.
+
+    root: the course root as this worker sees it. files: the submission's files
+    ({relative path: bytes}) when they are shipped with the task rather than read from
+    a shared filesystem; the autograded notebooks then come back in result["files"].
+    Raises CourseError when this machine lacks the course or the submission, so that
+    the task is retried elsewhere and, failing that, marked failed.
+    """
+    import socket
+
+    root = Path(root)
+    for needed in (root / pipeline.CONFIG_FILE, root / "release" / assignment, root / "source" / assignment):
+        if not needed.exists():
+            raise CourseError(f"worker {socket.gethostname()} has no {needed}: every worker needs "
+                              "the course files (a clone of the course repository) at that path")
+    submission = root / "submitted" / student / assignment
+    with _TASK_LOCK:
+        if files is not None:
+            _put_files(submission, files)
+        elif not submission.is_dir():
+            raise CourseError(f"worker {socket.gethostname()} has no {submission}: put submitted/ on "
+                              "a filesystem every worker shares, or ship the submissions (--ship)")
+        with using_db(url):
+            result = pipeline.autograde_one(root, assignment, student, overrides)
+        if files is not None:
+            graded = root / "autograded" / student / assignment
+            result["files"] = _files_of(graded) if graded.is_dir() else {}
+    result["worker"] = socket.gethostname()
+    return result
+
+
+def _forget(root, assignment, student):
+    """No grade of a failed submission stays in the gradebook, nor a half-written copy."""
+    status.forget_grades(root, assignment, student)
+    shutil.rmtree(Path(root) / "autograded" / student / assignment, ignore_errors=True)
+
+
+def connect(scheduler, timeout=30):
+    """A dask.distributed Client for tcp://HOST:PORT; CourseError if there is none."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise CourseError("--scheduler needs Dask: .venv/bin/pip install dask==2026.8.0 "
+                          "distributed==2026.8.0") from None
+    try:
+        return Client(scheduler, timeout=timeout)
+    except Exception as err:
+        raise CourseError(f"Cannot reach the Dask scheduler at {scheduler}: {err}\n"
+                          "Start it with `dask scheduler` and check the address and port.") from None
+
+
+def grade_on_cluster(root, assignment, students=None, client=None, scheduler=None, db=None,
+                     retries=DEFAULT_RETRIES, ship=False, worker_root=None, overrides=None,
+                     progress=True, wait_for_workers=60):
+    """Autograde the submissions of one assignment on a Dask cluster; autograde_one's results.
+
+    client: a dask.distributed Client, or scheduler: its address (tcp://HOST:PORT).
+    db: the gradebook URL every worker writes to (default: the config's; it must be a
+    server every worker reaches, i.e. PostgreSQL, unless the cluster is on this machine).
+    retries: extra attempts for a task that raised. ship: send each submission's files
+    with its task and bring the autograded notebooks back, for workers without a shared
+    filesystem. worker_root: where the workers have the course (default: the same path).
+    """
+    from tqdm.auto import tqdm
+
+    root = Path(root).resolve()
+    students = list(students) if students is not None else pipeline.submitted_students(root, assignment)
+    if not students:
+        return []
+    own_client = client is None
+    with using_db(db):
+        url = db_url(root)
+        check_db(url)
+        prepare(root, assignment, students)
+        if own_client:
+            client = connect(scheduler)
+        try:
+            _wait_for_workers(client, wait_for_workers)
+            from dask.distributed import as_completed
+
+            run = uuid.uuid4().hex[:8]
+            where = str(worker_root or root)
+            futures = {}
+            for student in students:
+                files = _files_of(root / "submitted" / student / assignment) if ship else None
+                future = client.submit(grade_task, where, assignment, student, url, files, overrides,
+                                       key=f"grade-{assignment}-{student}-{run}", pure=False,
+                                       retries=retries)
+                futures[future] = student
+            results = []
+            bar = tqdm(total=len(futures), desc=f"grading {assignment} (dask)", unit="nb",
+                       disable=not progress)
+            for future in as_completed(futures):
+                student = futures[future]
+                if future.status == "finished":
+                    result = future.result()
+                    if ship:
+                        _put_files(root / "autograded" / student / assignment, result.pop("files", {}))
+                else:  # erred after every attempt, or cancelled (the scheduler went away)
+                    try:
+                        error = future.exception()
+                    except BaseException as err:  # a cancelled future raises instead
+                        error = err
+                    result = status.failed_result(student, assignment, error)
+                    _forget(root, assignment, student)
+                future.release()
+                results.append(result)
+                bar.update()
+            bar.close()
+        finally:
+            if own_client:
+                client.close()
+    status.save(root, assignment, {r["student"]: {"status": r["status"], "notes": r["notes"],
+                                                  "sandboxed": r.get("sandboxed")}
+                                   for r in results})
+    return sorted(results, key=lambda r: r["student"])
+
+
+def _wait_for_workers(client, timeout):
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except Exception:
+        raise CourseError(f"The Dask scheduler has no workers after {timeout} s. Start them on each "
+                          "grading machine, in the course folder, with the course environment: "
+                          "dask worker tcp://HOST:PORT --nthreads 1 --nworkers N") from None
+
+
+# --- command line --------------------------------------------------------------------
+
+def add_commands(sub):
+    """Add --db, --scheduler, --ship and --worker-root to `grade`."""
+    p = sub.choices["grade"]
+    p.add_argument("--db", default=None, metavar="URL",
+                   help="gradebook URL, e.g. postgresql://USER:PASSWORD@HOST/DB "
+                        "(default: nbgrader_config.py's, or COURSE_DB_URL)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="grade on this Dask cluster instead of local processes (see README)")
+    p.add_argument("--ship", action="store_true",
+                   help="with --scheduler: send submissions with the tasks (workers without shared submitted/)")
+    p.add_argument("--worker-root", default=None,
+                   help="with --scheduler: the course folder on the workers (default: the same path as here)")
+    local_grade = p.get_default("func")
+    p.set_defaults(func=lambda args: cmd_grade(args, local_grade))
+
+
+def cmd_grade(args, local_grade):
+    if args.db:
+        # For the whole command: worker processes started below inherit it.
+        os.environ["COURSE_DB_URL"] = driver_url(args.db)
+    if not (args.db or args.scheduler):
+        return local_grade(args)
+    if args.assignment not in pipeline.assignments(args.root):
+        return local_grade(args)  # its error message names the known assignments
+    students = args.students if args.students is not None else pipeline.submitted_students(
+        args.root, args.assignment)
+    url = db_url(args.root)
+    if driver_url(url) != url:  # the configuration's own db_url
+        url = os.environ["COURSE_DB_URL"] = driver_url(url)
+        if db_url(args.root) != url:
+            raise CourseError("nbgrader_config.py's db_url is postgresql://...: write "
+                              "postgresql+psycopg2://... (the driver the course installs)")
+    check_db(url)
+    if not args.scheduler:
+        if students:
+            prepare(args.root, args.assignment, students)
+        print(f"gradebook: {hide_password(url)}")
+        return local_grade(args)
+    if url.startswith("sqlite"):
+        print("warning: the gradebook is SQLite; every Dask worker must see the same file on a "
+              "local disk. For workers on other machines use --db postgresql://...")
+    start = time.perf_counter()
+    results = grade_on_cluster(args.root, args.assignment, students, scheduler=args.scheduler,
+                               retries=DEFAULT_RETRIES if args.retries is None else args.retries,
+                               ship=args.ship, worker_root=args.worker_root)
+    wall = time.perf_counter() - start
+    print(summary(args.assignment, results, wall))
+    return 1 if any(r["status"] == FAILED for r in results) else 0
+
+
+def summary(assignment, results, wall):
+    """What the grading run did, for the terminal."""
+    counts = {}
+    for r in results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    rate = 60 * len(results) / wall if wall > 0 else 0
+    lines = [f"{assignment}: {len(results)} submissions in {wall:.1f} s ({rate:.1f}/min): "
+             + ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))]
+    ran = [r.get("sandboxed") for r in results if r.get("sandboxed") is not None]
+    if ran and not all(ran):
+        lines.append(f"  WARNING: student code ran UNSANDBOXED on {ran.count(False)} submission(s): "
+                     "install the sandbox on every worker (make system-deps; python -m course.sandbox check)")
+    for r in results:
+        if r["status"] != "graded":
+            lines.append(f"  {r['student']}: {r['status']}"
+                         + (f" ({'; '.join(r['notes'])})" if r["notes"] else ""))
+    return "\n".join(lines)
