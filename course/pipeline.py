@@ -211,15 +211,18 @@ def grade(root, assignment, students=None, workers=1, progress=True, retries=Non
     register_students(root, students)
     retries = pool.DEFAULT_RETRIES if retries is None else retries
     bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="nb", disable=not progress)
-    tick = lambda student, result: bar.update()
+
+    def done(student, result):
+        # Saved as each one ends: a run that is stopped half way keeps what it graded.
+        status.save(root, assignment, {student: {"status": result["status"], "notes": result["notes"],
+                                                 "sandboxed": result["sandboxed"]}})
+        bar.update()
+
     if workers <= 1:
-        results = pool.grade_here(root, assignment, students, retries, on_result=tick)
+        results = pool.grade_here(root, assignment, students, retries, on_result=done)
     else:
-        results = pool.grade_in_processes(root, assignment, students, workers, retries, on_result=tick)
+        results = pool.grade_in_processes(root, assignment, students, workers, retries, on_result=done)
     bar.close()
-    status.save(root, assignment, {s: {"status": r["status"], "notes": r["notes"],
-                                       "sandboxed": r["sandboxed"]}
-                                   for s, r in results.items()})
     return sorted(results.values(), key=lambda r: r["student"])
 
 

@@ -309,14 +309,13 @@ def grade_on_cluster(root, assignment, students=None, client=None, scheduler=Non
                     _forget(root, assignment, student)
                 future.release()
                 results.append(result)
+                status.save(root, assignment, {student: {"status": result["status"], "notes": result["notes"],
+                                                         "sandboxed": result.get("sandboxed")}})
                 bar.update()
             bar.close()
         finally:
             if own_client:
                 client.close()
-    status.save(root, assignment, {r["student"]: {"status": r["status"], "notes": r["notes"],
-                                                  "sandboxed": r.get("sandboxed")}
-                                   for r in results})
     return sorted(results, key=lambda r: r["student"])
 
 
