@@ -18,10 +18,14 @@ lines in ``course.sandbox.NBGRADER_CONFIG``:
       killed it gets an error saying so, every later code cell gets a "not run" error (so
       that its tests score 0 instead of counting as passed, which an empty test cell would),
       and grading goes on with the cells before the crash scored normally.
+    * A locked, ungraded cell (an instructor's demonstration: a comparison of optimisers, a
+      long plot) tagged ``skip-when-grading`` is not run by the autograder: it scores
+      nothing, and for 500 submissions its seconds add up. Students still run it. A test
+      cell or a student's solution cell is always run, whatever its tags.
     * The outcome is stored in the autograded notebook's metadata under
       ``course_grading`` (read it with :func:`grading_report`): status ``ok``, ``timed_out``
-      or ``crashed``, which cells timed out, where and why the kernel stopped, whether the
-      kernel was sandboxed.
+      or ``crashed``, which cells timed out or were skipped, where and why the kernel
+      stopped, whether the kernel was sandboxed.
 
 ``CappedOutput`` (replaces nbgrader's ``LimitOutput``; reads ``c.LimitOutput.*`` too)
     nbgrader counts lines only, so one 10 MB line stays. This also cuts each cell's
@@ -36,7 +40,7 @@ import signal
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, LimitOutput
-from traitlets import Integer
+from traitlets import Integer, Unicode
 
 GUARD_EXTENSION = "course.sandbox_kernel.guard"
 SANDBOX_KERNEL = "course-sandbox"
@@ -50,6 +54,19 @@ def grading_report(nb):
 
 def _grade_id(cell):
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def skipped_when_grading(cell, tag="skip-when-grading"):
+    """True for a locked, ungraded code cell carrying `tag`: the autograder does not run it.
+
+    nbgrader's OverwriteCells runs first: it restores each cell's locked flag from the
+    gradebook and the source of locked cells, and refuses a test cell whose grade flag was
+    changed. So a student can add the tag to a test cell or a solution, but not skip it."""
+    meta = cell.get("metadata", {})
+    nbgrader = meta.get("nbgrader", {})
+    return (cell.get("cell_type") == "code" and tag in meta.get("tags", [])
+            and bool(nbgrader.get("locked")) and not nbgrader.get("grade")
+            and not nbgrader.get("solution"))
 
 
 def _error(ename, evalue):
@@ -89,6 +106,11 @@ class GuardedExecute(Execute):
         10,
         help="Seconds a timed-out cell gets to stop after the interrupt before its kernel "
              "is stopped and the notebook is graded up to that cell.",
+    ).tag(config=True)
+
+    skip_tag = Unicode(
+        "skip-when-grading",
+        help="Locked, ungraded code cells with this tag are not run when autograding.",
     ).tag(config=True)
 
     def create_kernel_manager(self):
@@ -149,6 +171,7 @@ class GuardedExecute(Execute):
             "timed_out_cells": [],
             "stopped_at": None,
             "not_run_cells": [],
+            "skipped_cells": [],
         }
         stopped = None  # (index, grade_id, reason) once the kernel is gone
 
@@ -170,6 +193,13 @@ class GuardedExecute(Execute):
                         )]
                         cell.execution_count = None
                         report["not_run_cells"].append({"index": index, "grade_id": _grade_id(cell)})
+                    continue
+                if skipped_when_grading(cell, self.skip_tag):
+                    cell.outputs = [NotebookNode(
+                        output_type="stream", name="stdout",
+                        text="(a demonstration: not run when grading, nothing in it is graded)\n")]
+                    cell.execution_count = None
+                    report["skipped_cells"].append({"index": index, "grade_id": _grade_id(cell)})
                     continue
                 try:
                     self.preprocess_cell(cell, resources, index)

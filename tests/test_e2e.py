@@ -78,3 +78,59 @@ def test_every_assignment_has_a_bug_catalogue():
     for assignment in ASSIGNMENTS:
         bugs, _ = samples.load_catalogue(REPO, assignment)
         assert len(bugs) >= 6, f"tests/bugs/{assignment}.py lists {len(bugs)} bugs; at least 6 expected"
+
+
+def _tagged_demo_cells(assignment):
+    import nbformat
+
+    from course.limits import skipped_when_grading
+
+    found = []
+    for path in sorted((REPO / "source" / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if "skip-when-grading" in cell.get("metadata", {}).get("tags", []):
+                assert skipped_when_grading(cell), (
+                    f"{path.name}: cell {cell.metadata.get('nbgrader', {}).get('grade_id')} is tagged "
+                    "skip-when-grading but is not a locked, ungraded cell, so the tag does nothing")
+                found.append(cell.metadata["nbgrader"]["grade_id"])
+    return found
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_demonstration_cells_are_skipped_when_grading(graded, course_root, assignment):
+    import nbformat
+
+    from course.limits import grading_report
+
+    tagged = _tagged_demo_cells(assignment)
+    skipped, outputs = [], {}
+    for path in sorted((course_root / "autograded" / "reference" / assignment).glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        skipped += [c["grade_id"] for c in grading_report(nb)["skipped_cells"]]
+        outputs.update({c.metadata.get("nbgrader", {}).get("grade_id"): c.outputs for c in nb.cells
+                        if c.cell_type == "code"})
+    assert skipped == tagged, f"skipped {skipped} when grading, the source tags {tagged}"
+    for gid in tagged:
+        text = "".join(o.get("text", "") for o in outputs[gid])
+        assert "not run when grading" in text, f"{gid}: outputs {outputs[gid]}"
+
+
+def test_tag_cannot_skip_a_test_or_a_solution_cell():
+    from nbformat.v4 import new_code_cell
+
+    from course.limits import skipped_when_grading
+
+    def cell(**nbgrader):
+        c = new_code_cell("x = 1")
+        c.metadata["tags"] = ["skip-when-grading"]
+        c.metadata["nbgrader"] = {"grade_id": "c", "schema_version": 3, "locked": False,
+                                  "grade": False, "solution": False, **nbgrader}
+        return c
+
+    assert skipped_when_grading(cell(locked=True))
+    assert not skipped_when_grading(cell(locked=True, grade=True, points=2)), "a test cell was skipped"
+    assert not skipped_when_grading(cell(solution=True)), "a solution cell was skipped"
+    assert not skipped_when_grading(cell(locked=False)), "an unlocked (student's) cell was skipped"
+    untagged = cell(locked=True)
+    untagged.metadata["tags"] = []
+    assert not skipped_when_grading(untagged)
