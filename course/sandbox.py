@@ -27,6 +27,16 @@ KERNEL_NAME = "course-sandbox"
 DISPLAY_NAME = "Python 3 (course grading sandbox)"
 GUARD_EXTENSION = "course.sandbox_kernel.guard"
 
+AUTOGRADE_PREPROCESSORS = [
+    "course.limits.GuardedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "course.limits.CappedOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # The lines the grading configuration needs (what configure_nbgrader() sets), for
 # nbgrader_config.py. The ipc folder is per grading process: kernels of one process run
 # one after another, and two processes never pick the same socket names.
@@ -43,26 +53,9 @@ c.KernelManager.ip = ipc_path()
 c.GuardedExecute.extra_arguments = ["--ext=course.sandbox_kernel.guard"]
 # Execute that grades a notebook up to a crash; output capped by bytes too.
 c.Autograde.autograde_preprocessors = [
-    "course.limits.GuardedExecute",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "course.limits.CappedOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
+''' + "".join(f'    "{name}",\n' for name in AUTOGRADE_PREPROCESSORS) + ''']
 c.CappedOutput.max_bytes = 65536
 '''
-
-AUTOGRADE_PREPROCESSORS = [
-    "course.limits.GuardedExecute",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "course.limits.CappedOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
 
 
 def ipc_path(pid=None):
