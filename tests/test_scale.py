@@ -240,22 +240,25 @@ def _write_killer(root, assignment, student="kills-its-grader"):
     return student
 
 
-def test_local_worker_killed_by_a_submission_costs_only_that_submission(
-        batch, serial, tmp_path_factory, monkeypatch):
+def test_local_worker_killed_by_a_submission_costs_only_that_submission(batch, serial, tmp_path_factory):
     students = _kill_subset(batch, 5)
     assert "hostile" not in {batch["kinds"][s] for s in students}, "keep the sandbox-only cases out"
     root = _fresh(batch, tmp_path_factory, "scale-local-kill", students=set(students))
     killer = _write_killer(root, batch["assignment"])
-    monkeypatch.setenv("COURSE_SANDBOX", "off")  # the worker processes inherit it
-    with default_gradebook():
-        results = pipeline.grade(root, batch["assignment"], workers=2, retries=1, progress=False)
-        scores = _scores(root, batch["assignment"])
-    by_student = {r["student"]: r for r in results}
-    assert sorted(by_student) == sorted(students + [killer]), f"results for {sorted(by_student)}"
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_DB_URL"}
+    env["COURSE_SANDBOX"] = "off"  # in the sandbox the kernel cannot see its grading process
+    out = subprocess.run(
+        [sys.executable, "-m", "course", "--root", str(root), "grade", batch["assignment"],
+         "--workers", "2", "--retries", "1"],
+        capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 1, f"a failed submission should make grade exit 1:\n{out.stdout}{out.stderr}"
+    assert f"{killer}: failed" in out.stdout, out.stdout
+    by_student = status.load(root, batch["assignment"])
+    assert sorted(by_student) == sorted(students + [killer]), f"statuses for {sorted(by_student)}"
     assert by_student[killer]["status"] == status.FAILED, by_student[killer]
     assert "died" in by_student[killer]["notes"][0], by_student[killer]["notes"]
+    scores = _scores(root, batch["assignment"])
     assert killer not in scores, f"{killer} failed but keeps grades {scores[killer]}"
-    assert status.load(root, batch["assignment"])[killer]["status"] == status.FAILED
     problems = _differences(serial, by_student, scores, students)
     assert not problems, "the other submissions differ from the serial run:\n  " + "\n  ".join(problems)
 
