@@ -15,6 +15,7 @@ sandboxed kernel close what this cannot.
 """
 
 import builtins
+import contextlib
 import os
 import sys
 import types
@@ -61,7 +62,8 @@ def _course_functions(module_name):
     found = []
     for name in getattr(module, "__all__", ()):
         fn = getattr(module, name, None)
-        code = getattr(fn, "__code__", None)
+        # a context manager is contextlib's wrapper around the function we wrote
+        code = getattr(getattr(fn, "__wrapped__", fn), "__code__", None)
         if code is None or os.path.abspath(code.co_filename) != expected:
             found.append(f"{module_name}.{name}")
     return found
@@ -98,4 +100,35 @@ def assert_untampered():
             "assigns to them (look for `np.<name> = ...` or `setattr`) and restart the kernel.")
 
 
-__all__ = ["tampering", "assert_untampered"]
+_MISSING = object()
+
+
+@contextlib.contextmanager
+def references(namespace, **functions):
+    """Bind trusted reference functions in `namespace` for the duration of a with-block.
+
+    Hidden tests grade one exercise at a time: while they call the function
+    under test, every other student function it calls is replaced by a trusted
+    reference, so that a bug elsewhere costs points only in its own exercise.
+
+    Inputs:
+    - namespace: the dict the student's functions look names up in (a
+      notebook's ``globals()``, or a module's ``vars(module)``)
+    - functions: name=reference pairs
+
+    On leaving the block, even by an exception, every name is bound again to
+    what it was before; a name that did not exist is removed.
+    """
+    saved = {name: namespace.get(name, _MISSING) for name in functions}
+    namespace.update(functions)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is _MISSING:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
+__all__ = ["tampering", "assert_untampered", "references"]

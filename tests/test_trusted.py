@@ -36,3 +36,28 @@ def test_patch_is_named(name):
     out = _run(PATCHES[name] + "\nfrom course.trusted import assert_untampered\nassert_untampered()")
     assert out.returncode != 0, f"patching {name} went unnoticed"
     assert name in out.stderr and "scores 0" in out.stderr, out.stderr
+
+
+def test_references_bind_and_restore():
+    from course.trusted import references
+
+    def mine(x):
+        return x + 1
+
+    def theirs(x):
+        return x
+
+    namespace = {"f": mine}
+    with references(namespace, f=theirs, g=theirs):
+        assert namespace["f"] is theirs and namespace["g"] is theirs
+    assert namespace == {"f": mine}, "the student's function was not put back, or g was left behind"
+    with pytest.raises(ZeroDivisionError):
+        with references(namespace, f=theirs):
+            1 / 0
+    assert namespace["f"] is mine, "an exception inside the block left the reference bound"
+
+
+def test_references_replaced_is_noticed():
+    out = _run("import course.trusted as t; t.references = lambda *a, **k: None\n"
+               "t.assert_untampered()")
+    assert out.returncode != 0 and "course.trusted.references" in out.stderr, out.stderr
