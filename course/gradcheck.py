@@ -9,6 +9,10 @@ that course works here unchanged:
 
 Both use centred differences, ``(f(x + h) - f(x - h)) / 2h``, in float64, and
 perturb ``x`` *in place*, one entry at a time, restoring it afterwards.
+
+``check_intermediates(stages, inputs, dout, grads)`` checks a staged backward
+pass piece by piece: it compares your gradient at every named intermediate of
+a forward pass with a numeric one and names the first wrong one.
 """
 
 import numpy as np
@@ -19,6 +23,7 @@ __all__ = [
     "rel_error",
     "gradient_diagnosis",
     "assert_gradients_close",
+    "check_intermediates",
 ]
 
 
@@ -240,3 +245,160 @@ def assert_gradients_close(name, analytic, numeric, tol=1e-6):
     if hint:
         lines.append("Likely cause: " + hint)
     raise AssertionError("\n".join(lines))
+
+
+def _run_tail(stages, start, values):
+    """Run stages[start:] on a copy of values; return the last stage's value.
+
+    The copy keeps a stage that changes its input in place from corrupting the
+    values that later perturbations start from.
+    """
+    v = {k: np.array(a, dtype=np.float64, copy=True) for k, a in values.items()}
+    for name, fn in stages[start:]:
+        v[name] = np.asarray(fn(v), dtype=np.float64)
+    return v[stages[-1][0]]
+
+
+def _check_names(stages, inputs, grads):
+    stage_names = [name for name, _ in stages]
+    if not stage_names:
+        raise ValueError("check_intermediates needs at least one stage (the output).")
+    seen = set()
+    for name in list(inputs) + stage_names:
+        if name in seen:
+            raise ValueError(
+                f"the name {name!r} is used twice among the inputs and stages; "
+                "every input and intermediate needs its own name.")
+        seen.add(name)
+    unknown = [name for name in grads if name not in seen]
+    if unknown:
+        raise ValueError(
+            f"grads has gradients for {unknown}, which are neither inputs nor stages. "
+            f"Known names: inputs {list(inputs)}, stages {stage_names}. "
+            "Check the spelling of the keys.")
+
+
+def _row(name, value, grad, numeric, tol):
+    """One table row: name, shape, relative error (or None), verdict."""
+    shape = tuple(np.shape(value))
+    if grad is None:
+        return {"name": name, "shape": shape, "rel_error": None, "verdict": "missing"}
+    try:
+        g = np.asarray(grad, dtype=np.float64)
+    except (TypeError, ValueError):
+        return {"name": name, "shape": shape, "rel_error": None, "verdict": "not an array"}
+    if g.shape != shape:
+        return {"name": name, "shape": shape, "rel_error": None,
+                "verdict": f"wrong shape {g.shape}"}
+    if not np.all(np.isfinite(g)):
+        return {"name": name, "shape": shape, "rel_error": None, "verdict": "nan/inf"}
+    err = rel_error(g, numeric) if g.size else 0.0
+    return {"name": name, "shape": shape, "rel_error": err,
+            "verdict": "ok" if err <= tol else "WRONG"}
+
+
+def _table(rows):
+    lines = ["gradient check per intermediate (backward order: nearest the output first)",
+             f"{'intermediate':<16} {'shape':<12} {'relative error':<15} verdict"]
+    for r in rows:
+        err = "-" if r["rel_error"] is None else f"{r['rel_error']:.2e}"
+        lines.append(f"{r['name']:<16} {str(r['shape']):<12} {err:<15} {r['verdict']}")
+    return "\n".join(lines)
+
+
+def check_intermediates(stages, inputs, dout, grads, tol=1e-6, h=1e-5):
+    """Check a staged backward pass at every named intermediate.
+
+    Inputs:
+    - stages: list of (name, fn) in forward order. fn(v) returns the value of
+      the intermediate ``name`` (an array or a float, any shape) from v, a dict
+      holding the inputs and every earlier intermediate by name. The last
+      stage is the output. A value may feed several later stages.
+    - inputs: {name: array}, any shapes; converted to float64 copies
+    - dout: upstream gradient, same shape as the output
+    - grads: {name: your gradient}, for any of the inputs and intermediates;
+      grads[name] must have the shape of that value
+    - tol: largest acceptable relative error (see rel_error)
+    - h: step of the centred differences
+
+    Returns:
+    - rows: list of dicts {"name", "shape", "rel_error", "verdict"}, one per
+      name in grads, in backward order, when every gradient is right.
+
+    For each name in grads, the numeric gradient of sum(dout * output) with
+    respect to that value is computed by perturbing the value and re-running
+    only the stages after the one that produced it (all stages for an input),
+    with every earlier value held fixed. So the numeric gradient at a value
+    that feeds several later stages is the sum over all its paths, which is
+    what a correct backward pass accumulates there.
+
+    Prints a table (intermediate, shape, relative error, verdict) in backward
+    order and raises AssertionError naming the first wrong gradient in that
+    order: the one nearest the output, where to start fixing. The gradients
+    nearer the output are right, so the bug is in the backward step that
+    produced it; the wrong ones further back may only follow from it. The
+    message carries assert_gradients_close's hint for it.
+
+    Raises ValueError for a name in grads that is neither an input nor a
+    stage, for duplicate names, or when dout's shape is not the output's.
+    """
+    stages = list(stages)
+    _check_names(stages, inputs, grads)
+    values = {k: np.array(a, dtype=np.float64, copy=True) for k, a in inputs.items()}
+    for name, fn in stages:
+        # Each stage sees copies, so one that changes its input in place cannot
+        # change the point at which the later gradients are taken.
+        values[name] = np.array(fn({k: a.copy() for k, a in values.items()}),
+                                dtype=np.float64, copy=True)
+    dout = np.asarray(dout, dtype=np.float64)
+    out_name = stages[-1][0]
+    if dout.shape != values[out_name].shape:
+        raise ValueError(
+            f"dout has shape {dout.shape} but the output {out_name!r} has shape "
+            f"{values[out_name].shape}; they must match.")
+
+    # Backward order: stages from the output back, then the inputs.
+    position = {name: i for i, (name, _) in enumerate(stages)}
+    order = [name for name, _ in reversed(stages)] + list(inputs)
+    rows, numerics = [], {}
+    for name in order:
+        if name not in grads:
+            continue
+        # Perturb this value only: re-run the stages after the one that made it.
+        start = position[name] + 1 if name in position else 0
+        point = values[name].copy()
+
+        def tail(x, name=name, start=start):
+            return _run_tail(stages, start, {**values, name: x})
+
+        if start == len(stages):          # the output itself: d output / d output
+            numeric = dout.copy()
+        else:
+            numeric = eval_numerical_gradient_array(tail, point, dout, h=h)
+        numerics[name] = numeric
+        rows.append(_row(name, values[name], grads[name], numeric, tol))
+
+    table = _table(rows)
+    print(table)
+    wrong = [r for r in rows if r["verdict"] != "ok"]
+    if not wrong:
+        return rows
+    first = wrong[0]["name"]
+    nearer = [r["name"] for r in rows[:rows.index(wrong[0])]]
+    try:
+        assert_gradients_close(f"the gradient at {first!r}", grads[first], numerics[first], tol)
+        teaching = f"the gradient at {first!r} is wrong."      # only reached for odd verdicts
+    except AssertionError as err:
+        teaching = str(err)
+    if nearer:
+        where = (f"The gradients nearer the output ({', '.join(repr(n) for n in nearer)}) "
+                 f"are right,\nso look at the backward step that computes the gradient "
+                 f"at {first!r} from them.")
+    else:
+        where = f"{first!r} is the first value checked, nearest the output: start there."
+    later = [r["name"] for r in wrong[1:]]
+    follow = (f"\nThe wrong gradients further back ({', '.join(repr(n) for n in later)}) "
+              "may only follow from it:\nfix it first, then check again."
+              if later else "")
+    raise AssertionError(f"first wrong intermediate: {first!r}\n{teaching}\n{where}{follow}"
+                         f"\n{table}")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course.gradcheck import (assert_gradients_close, eval_numerical_gradient,
+from course.gradcheck import (assert_gradients_close, check_intermediates, eval_numerical_gradient,
                               eval_numerical_gradient_array, gradient_diagnosis, rel_error)
 
 
@@ -108,3 +108,121 @@ def test_message_for_none_and_non_numeric():
 def test_no_false_diagnosis_for_random_noise():
     rng = np.random.default_rng(2)
     assert gradient_diagnosis(rng.standard_normal((4, 4)), rng.standard_normal((4, 4))) is None
+
+
+# --- check_intermediates: a staged forward checked piece by piece ----------------------------
+
+def _staged_example():
+    """f = sum-free staged function in which `a` feeds two later stages.
+
+    x: (3,), w: (3,); a = x * w; b = tanh(a); c = a * b (a used twice); out = c + x.
+    """
+    rng = np.random.default_rng(3)
+    inputs = {"x": rng.standard_normal(3), "w": rng.standard_normal(3)}
+    stages = [
+        ("a", lambda v: v["x"] * v["w"]),
+        ("b", lambda v: np.tanh(v["a"])),
+        ("c", lambda v: v["a"] * v["b"]),
+        ("out", lambda v: v["c"] + v["x"]),
+    ]
+    dout = rng.standard_normal(3)
+    return stages, inputs, dout
+
+
+def _staged_backward(inputs, dout, bug=None):
+    """Hand-written backward of _staged_example; `bug` breaks one step."""
+    x, w = inputs["x"], inputs["w"]
+    a = x * w
+    b = np.tanh(a)
+    g = {"out": dout}
+    g["c"] = dout.copy()
+    g["b"] = g["c"] * a
+    db_da = (1 - b ** 2) if bug != "tanh_uses_input" else (1 - a ** 2)
+    g["a"] = g["c"] * b + g["b"] * db_da
+    if bug == "one_path_of_a":
+        g["a"] = g["b"] * db_da           # forgets the direct path a -> c
+    g["x"] = g["a"] * w + dout
+    g["w"] = g["a"] * x
+    return g
+
+
+def test_check_intermediates_passes_a_correct_backward(capsys):
+    stages, inputs, dout = _staged_example()
+    rows = check_intermediates(stages, inputs, dout, _staged_backward(inputs, dout))
+    assert [r["name"] for r in rows] == ["out", "c", "b", "a", "x", "w"]
+    assert all(r["verdict"] == "ok" and r["rel_error"] < 1e-6 for r in rows)
+    printed = capsys.readouterr().out
+    assert "intermediate" in printed and "relative error" in printed and "verdict" in printed
+    assert "(3,)" in printed
+
+
+@pytest.mark.parametrize("bug, expected", [
+    ("tanh_uses_input", "'a'"),
+    ("one_path_of_a", "'a'"),
+])
+def test_check_intermediates_names_the_first_wrong_one(capsys, bug, expected):
+    stages, inputs, dout = _staged_example()
+    grads = _staged_backward(inputs, dout, bug=bug)
+    with pytest.raises(AssertionError) as info:
+        check_intermediates(stages, inputs, dout, grads)
+    msg = str(info.value)
+    assert msg.startswith(f"first wrong intermediate: {expected}")
+    # The stages nearer the output are not blamed: their rows say ok.
+    printed = capsys.readouterr().out
+    verdicts = {line.split()[0]: line.split()[-1] for line in printed.splitlines()[2:]}
+    assert verdicts["out"] == verdicts["c"] == verdicts["b"] == "ok"
+    assert verdicts["a"] == verdicts["x"] == verdicts["w"] == "WRONG"
+    assert "are right,\nso look at the backward step" in msg
+    assert "may only follow from it" in msg
+    assert "max relative error" in msg and "yours:" in msg    # assert_gradients_close's message
+
+
+def test_check_intermediates_hint_for_a_forgotten_path():
+    """a feeds b and c: a backward that keeps one path only is wrong at a, with a hint."""
+    stages = [("a", lambda v: 2.0 * v["x"]),
+              ("b", lambda v: 3.0 * v["a"]),
+              ("out", lambda v: v["a"] + v["b"])]
+    x = np.array([0.5, -1.0])
+    dout = np.array([1.0, 2.0])
+    right = {"out": dout, "b": dout, "a": dout + 3 * dout, "x": 2 * (dout + 3 * dout)}
+    check_intermediates(stages, {"x": x}, dout, right)
+    one_path = dict(right, a=3 * dout, x=2 * 3 * dout)
+    with pytest.raises(AssertionError, match=r"first wrong intermediate: 'a'(.|\n)*0.75 times"):
+        check_intermediates(stages, {"x": x}, dout, one_path)
+
+
+def test_check_intermediates_wrong_shape_and_missing():
+    stages, inputs, dout = _staged_example()
+    grads = _staged_backward(inputs, dout)
+    grads["b"] = grads["b"][:, None]
+    with pytest.raises(AssertionError, match=r"first wrong intermediate: 'b'(.|\n)*wrong shape"):
+        check_intermediates(stages, inputs, dout, grads)
+    grads = dict(_staged_backward(inputs, dout), c=None)
+    with pytest.raises(AssertionError, match=r"'c'(.|\n)*returned nothing"):
+        check_intermediates(stages, inputs, dout, grads)
+
+
+def test_check_intermediates_rejects_unknown_names_and_bad_dout():
+    stages, inputs, dout = _staged_example()
+    with pytest.raises(ValueError, match="neither inputs nor stages"):
+        check_intermediates(stages, inputs, dout, {"d": np.zeros(3)})
+    with pytest.raises(ValueError, match="dout has shape"):
+        check_intermediates(stages, inputs, np.ones(4), {"a": np.zeros(3)})
+    with pytest.raises(ValueError, match="used twice"):
+        check_intermediates(stages + [("x", lambda v: v["out"])], inputs, dout, {})
+
+
+def test_check_intermediates_leaves_inputs_and_scalars_alone():
+    """Scalar inputs work; the caller's arrays are not changed; in-place stages are harmless."""
+    x = np.array([1.0, 2.0])
+    before = x.copy()
+
+    def scale_in_place(v):
+        v["x"] *= 2.0                   # a stage that changes its input in place
+        return v["x"]
+
+    stages = [("y", scale_in_place), ("out", lambda v: np.sum(v["y"] * v["k"]))]
+    rows = check_intermediates(stages, {"x": x, "k": 3.0}, 1.0,
+                               {"x": np.array([6.0, 6.0]), "k": np.float64(2 * np.sum(x))})
+    assert np.array_equal(x, before)
+    assert [r["verdict"] for r in rows] == ["ok", "ok"]
