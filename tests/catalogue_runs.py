@@ -1,0 +1,122 @@
+"""Grade and validate every sample of a bug catalogue, for the suite and for authors.
+
+For one assignment, in a scratch course: the reference, the untouched release,
+each correct variant and each catalogued bug are autograded through the real
+pipeline (sandboxed kernel, hidden tests), and each filled release notebook is
+run through `nbgrader validate` as a student would before submitting (visible
+tests only). The result says, per sample, which test cells lost points and
+which visible test cells failed, with their messages.
+"""
+
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+from course import grades, pipeline, samples
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def scratch_course(root, assignments):
+    """A course at `root`: the repo's config, source/ and catalogues; the release generated."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    for assignment in assignments:
+        shutil.copytree(REPO / "source" / assignment, root / "source" / assignment)
+        (root / "tests" / "bugs").mkdir(parents=True, exist_ok=True)
+        catalogue = REPO / "tests" / "bugs" / f"{assignment}.py"
+        if catalogue.is_file():
+            shutil.copy2(catalogue, root / "tests" / "bugs" / catalogue.name)
+        pipeline.generate(root, assignment)
+    return root
+
+
+def catalogue(root, assignment):
+    """The catalogue module's names: EXERCISES, INTEGRATION, BUGS, VARIANTS."""
+    import runpy
+
+    path = Path(root) / "tests" / "bugs" / f"{assignment}.py"
+    names = runpy.run_path(str(path)) if path.is_file() else {}
+    return {key: names.get(key, default) for key, default in
+            (("EXERCISES", {}), ("INTEGRATION", []), ("BUGS", []), ("VARIANTS", []))}
+
+
+def lost_cells(root, assignment):
+    """{student: set of test cells that scored below their maximum (or not at all)}."""
+    maxima = dict(grades.problems(root, assignment))
+    return {row["student"]: {gid for gid, v in row["scores"].items() if v is None or v < maxima[gid]}
+            for row in grades.scores(root, [assignment])}
+
+
+def _validate_one(args):
+    """(student, {failed grade id: validate's message}) for one filled release notebook."""
+    root, assignment, student = args
+    from nbgrader.validator import Validator
+
+    folder = Path(root) / "validate" / student / assignment
+    validator = Validator(config=pipeline.load_config(root))
+    failed = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        by_source = {c.source.strip(): c.metadata.get("nbgrader", {}).get("grade_id")
+                     for c in nbformat.read(path, as_version=4).cells}
+        result = validator.validate(str(path))
+        for kind in ("type_changed", "changed"):
+            if result.get(kind):
+                failed[f"<{kind}>"] = str(result[kind])[:500]
+        for cell in result.get("failed", []):
+            failed[by_source.get(cell["source"], "<unknown cell>")] = cell["raw_error"]
+    return student, failed
+
+
+def write_validation_copies(root, assignment, rows):
+    """release/<assignment> copied per sample, its notebooks filled as the sample's student would."""
+    for student, kind, edits, _ in rows:
+        folder = Path(root) / "validate" / student / assignment
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(Path(root) / "release" / assignment, folder)
+        nbs = samples.submission_notebooks(root, assignment, edits, untouched=(kind == "untouched"),
+                                           label=f"{assignment}/{student}")
+        for name, nb in nbs.items():
+            nbformat.write(nb, folder / name)
+
+
+def validate_samples(root, assignment, rows, workers=2):
+    """{student: {failed grade id: message}} from `nbgrader validate` of each sample."""
+    write_validation_copies(root, assignment, rows)
+    jobs = [(str(root), assignment, student) for student, *_ in rows]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return dict(pool.map(_validate_one, jobs))
+
+
+def run(root, assignment, only=None, workers=2, validate=True):
+    """Grade (and validate) every sample of one assignment in the course at `root`.
+
+    only: sample names (bug or variant names) to keep, besides the reference.
+    Returns {"rows": sample_students rows, "lost": {student: set}, "visible": {student: {...}},
+             "results": {student: autograde result}}.
+    """
+    rows = samples.sample_students(root, assignment)
+    if only:
+        rows = [r for r in rows if r[1] == "reference" or r[0].split("-", 1)[-1] in only]
+    for student, kind, edits, _ in rows:
+        nbs = samples.submission_notebooks(root, assignment, edits, untouched=(kind == "untouched"),
+                                           label=f"{assignment}/{student}")
+        samples.write_submission(root, assignment, student, nbs)
+    results = {r["student"]: r for r in pipeline.grade(root, assignment, [r[0] for r in rows],
+                                                       workers=workers, progress=False)}
+    visible = validate_samples(root, assignment, rows, workers) if validate else {}
+    return {"rows": rows, "lost": lost_cells(root, assignment), "visible": visible, "results": results}
+
+
+def own_exercise_violations(cat, bug):
+    """Test cells in bug['loses'] that are neither in INTEGRATION nor grade a cell the bug edits."""
+    edited = {grade_id for grade_id, _old, _new in bug["edits"]}
+    return sorted(t for t in bug["loses"]
+                  if t not in cat["INTEGRATION"] and not edited & set(cat["EXERCISES"].get(t, ())))
+
+
+def test_cells(root, assignment):
+    return [gid for gid, _ in grades.problems(root, assignment)]
