@@ -65,6 +65,12 @@ configure_nbgrader(c, sandbox=_sandbox_mode, max_bytes=64 * 1024)
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"Warning|it/s\]|s/it\]"
 
+# --- Validating (students' Validate button and `nbgrader validate`) ---------------
+# nbgrader cuts every line of a failure message at this many columns (default 90).
+# The course's messages put the likely cause at the end of a long line; cut, the
+# hint is lost. Long enough for any message the tests write.
+c.Validator.width = 10000
+
 # --- Generating the release -----------------------------------------------------
 # Release notebooks ship without outputs, and solution cells get the usual stub.
 c.ClearSolutions.code_stub = {
