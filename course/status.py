@@ -49,24 +49,47 @@ def set_aside_importables(folder, released):
     return moved
 
 
+# Notes that make a graded submission "flagged": something an instructor should look at.
+FLAG_NOTES = ("set aside, not followed:", "set aside, unsafe names:")
+
+
 def precheck(root, assignment, student):
-    """Look at submitted/<student>/<assignment> before grading.
+    """Look at submitted/<student>/<assignment> before grading, and make it safe to grade.
 
     Returns (notes, fatal): notes are short strings for the instructor; fatal
     is a reason not to run nbgrader at all (None when grading can go ahead).
-    A single notebook under a wrong name is copied to the expected name, so
-    that it can be graded, and noted.
+    In order (course.intake, course.repair): the id and the folder must not be
+    links; links, pipes, devices and unsafe names are set aside, unread; a single
+    notebook under a wrong name is copied to the expected name; each notebook must
+    be a regular file within SubmissionLimits, parse, and is mended if damaged.
     """
+    from . import intake
+
+    problem = intake.id_problem(student) or intake.link_problem(root, assignment, student)
     folder = Path(root) / "submitted" / student / assignment
-    expected = expected_notebooks(root, assignment)
+    if problem:
+        return [], problem
     if not folder.is_dir():
         return [], "no submission folder"
+    notes = []
+    aside = intake.aside_folder(root, assignment, student)
+    special = intake.set_aside_special(folder, aside)
+    odd = [f"{intake.shown(rel)} ({what})" for rel, what in special if what != "unsafe name"]
+    if odd:
+        notes.append(f"{FLAG_NOTES[0]} " + ", ".join(odd) + f" (moved to {aside.name}/)")
+    unsafe = [intake.shown(rel) for rel, what in special if what == "unsafe name"]
+    if unsafe:
+        notes.append(f"{FLAG_NOTES[1]} " + ", ".join(unsafe) + f" (moved to {aside.name}/)")
+    expected = expected_notebooks(root, assignment)
+    linked = [rel for rel, what in special if rel in expected and what != "unsafe name"]
+    if linked:
+        return notes, (f"{linked[0]} is not a regular file ({dict(special)[linked[0]]}): not graded; "
+                       "the notebook must be a file of its own, not a link to one")
     present = sorted(p.name for p in folder.glob("*.ipynb"))
     # timestamp.txt and submission_secret.txt are nbgrader's own (exchange collect)
     others = sorted(p.name for p in folder.iterdir()
                     if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith(".")
                     and p.name not in ("timestamp.txt", "submission_secret.txt"))
-    notes = []
     released = {p.name for p in (Path(root) / "release" / assignment).iterdir()}
     shadowing = set_aside_importables(folder, released)
     if shadowing:
@@ -87,17 +110,57 @@ def precheck(root, assignment, student):
         return notes, "no notebook named " + " or ".join(repr(m) for m in missing)
     if missing:
         notes.append("missing notebooks: " + ", ".join(missing))
+    bounds = intake.limits(root)
     for name in expected:
         path = folder / name
         if not path.is_file():
             continue
+        fatal = intake.size_problem(path, bounds)
+        if fatal:
+            return notes, fatal
         if path.stat().st_size == 0:
             return notes, f"{name} is empty (0 bytes)"
-        try:
-            nbformat.read(path, as_version=4)
-        except Exception as err:  # any parse failure means the same to the instructor
-            first = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
-            return notes, f"{name} is not a readable notebook ({first})"
+        mended, fatal = _mend_notebook(root, assignment, path, aside, bounds)
+        notes += mended
+        if fatal:
+            return notes, fatal
+    return notes, None
+
+
+def _mend_notebook(root, assignment, path, aside, bounds):
+    """Parse one submitted notebook, check its cell count, and mend it (course.repair)
+    in place, keeping the student's file as <aside>/original/<name>. Returns (notes, fatal).
+
+    The notes of a mend are kept in <aside>/mended.json with the mended file's hash, so
+    that grading the same file again reports them again."""
+    import hashlib
+
+    from . import intake, repair
+
+    data = path.read_bytes()
+    record_path = aside / "mended.json"
+    records = json.loads(record_path.read_text()) if record_path.is_file() else {}
+    digest = hashlib.sha256(data).hexdigest()
+    known = records.get(path.name)
+    try:
+        nb, notes = repair.parse(data.decode("utf-8"))
+    except Exception as err:  # any parse failure means the same to the instructor
+        first = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+        return [], f"{path.name} is not a readable notebook ({first})"
+    fatal = intake.cells_problem(path.name, len(nb.cells), bounds)
+    if fatal:
+        return notes, fatal
+    if known and known["sha256"] == digest:
+        return known["notes"], None
+    source = Path(root) / "source" / assignment / path.name
+    if source.is_file():
+        notes += repair.mend(nb, nbformat.read(source, as_version=4))
+    if notes:
+        (aside / "original").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, aside / "original" / path.name)
+        nbformat.write(nb, path)
+        records[path.name] = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "notes": notes}
+        record_path.write_text(json.dumps(records, indent=1))
     return notes, None
 
 
@@ -164,7 +227,7 @@ def classify(root, assignment, student, result, notes, audit_findings=()):
     if status == "graded" and _needs_manual(root, assignment, student):
         status = "needs manual grading"
     # A possible cheat outranks everything else: the instructor must look at it.
-    if audit_findings:
+    if audit_findings or any(n.startswith(FLAG_NOTES) for n in notes):
         status = "flagged"
     if not sandboxed:
         notes.append("graded WITHOUT the sandbox")

@@ -190,3 +190,42 @@ def autograded_size(root, assignment, student):
 
 def load_json(path):
     return json.loads(Path(path).read_text())
+
+
+# -- hostile archives and folders, for the tiny course (tests/tiny_course.py) -----------
+def lying_zip(path, name, inflated_bytes, claimed_bytes, good=()):
+    """A zip whose member `name` inflates to `inflated_bytes` zeros while both of its
+    headers (local and central directory) claim `claimed_bytes`; `good` is a list of
+    (name, bytes) members written honestly before it. Built by streaming, so that
+    making it never holds the inflated data in memory. Returns path."""
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for good_name, data in good:
+            z.writestr(good_name, data)
+        chunk = bytes(1 << 20)
+        with z.open(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), "w") as f:
+            left = inflated_bytes
+            while left > 0:
+                f.write(chunk[:min(left, len(chunk))])
+                left -= min(left, len(chunk))
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(name)
+        start_dir = z.start_dir
+    with open(path, "r+b") as f:
+        f.seek(info.header_offset + 22)  # local header: uncompressed size
+        f.write(struct.pack("<I", claimed_bytes))
+        f.seek(start_dir)
+        while True:  # walk the central directory to this member's entry
+            head = f.read(46)
+            if head[:4] != b"PK\x01\x02":
+                raise ValueError("central directory entry not found")
+            n, m, k = struct.unpack("<HHH", head[28:34])
+            entry_name = f.read(n).decode()
+            if entry_name == name:
+                f.seek(-(n + 46) + 24, 1)  # central header: uncompressed size
+                f.write(struct.pack("<I", claimed_bytes))
+                break
+            f.seek(m + k, 1)
+    return path

@@ -1,0 +1,137 @@
+"""Damaged notebooks, mended before nbgrader reads them, so that correct code is graded.
+
+Students copy, paste, drag and convert cells. nbgrader 0.9.6 handles edited, unlocked
+and deleted test cells itself (OverwriteCells puts the gradebook's version back), but:
+
+- two cells with the same grade id make DeduplicateIds empty the metadata of the
+  earlier one, and OverwriteCells.add_missing_task_cells then stops the whole notebook
+  with ``KeyError: 'grade_id'``: "not graded", although the code may be right;
+  nbgrader metadata with a grade id this assignment does not have (a cell pasted from
+  another notebook) ends the same way, after OverwriteCells drops the unknown id;
+- a test cell dragged above the function it tests runs first and scores 0;
+- a notebook of a newer nbformat than the one installed is refused.
+
+``mend`` fixes exactly these and says what it did, one note per kind of change, and
+leaves the rest (restoring test cells, cell types, points) to nbgrader. A changed cell
+type gets a note; OverwriteCells turns it back.
+"""
+
+import json
+import warnings
+
+import nbformat
+
+
+def grade_id(cell):
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
+def _is_test(cell):
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution") and cell.get("cell_type") == "code"
+
+
+def parse(text):
+    """(notebook as nbformat v4, notes) from a submitted file's text.
+
+    A version newer than the installed nbformat knows is read as the newest it knows
+    (nbformat 4 has been the format since 2015), an older one is converted, each with
+    a note. Raises ValueError (or json's error) for text that is not a notebook.
+    """
+    raw = json.loads(text)
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells", []), list):
+        raise ValueError("not a notebook: the top level is not a notebook object")
+    major, minor = raw.get("nbformat"), raw.get("nbformat_minor", 0)
+    if not isinstance(major, int) or not isinstance(minor, int):
+        raise ValueError(f"no nbformat version (nbformat={major!r})")
+    notes = []
+    newest = nbformat.v4.nbformat_minor
+    if major > 4 or (major == 4 and minor > newest):
+        notes.append(f"nbformat {major}.{minor} is newer than this grader knows: read as 4.{newest}")
+        raw["nbformat"], raw["nbformat_minor"] = 4, newest
+    elif major < 4:
+        notes.append(f"nbformat {major}.{minor} is old: converted to 4")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # duplicate or missing cell ids: nbformat mends them
+        nb = nbformat.reads(json.dumps(raw), as_version=4)
+    return nb, notes
+
+
+def _strip_metadata(cells, known):
+    """Drop later copies of a grade id (a solution's copy stays, as an ordinary cell: it
+    is the student's code and ran after the first); ordinary cells for nbgrader metadata
+    naming no cell of the assignment. Returns (cells, notes)."""
+    seen, kept = set(), []
+    dropped, demoted, unknown = {}, {}, []
+    for cell in cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is None:
+            kept.append(cell)
+            continue
+        gid = grade_id(cell)
+        if gid not in known:
+            del cell.metadata["nbgrader"]
+            unknown.append(str(gid))
+            kept.append(cell)
+        elif gid not in seen:
+            seen.add(gid)
+            kept.append(cell)
+        elif known[gid].get("metadata", {}).get("nbgrader", {}).get("solution"):
+            del cell.metadata["nbgrader"]
+            demoted[gid] = demoted.get(gid, 0) + 1
+            kept.append(cell)
+        else:
+            dropped[gid] = dropped.get(gid, 0) + 1
+    notes = []
+    for gid, n in dropped.items():
+        notes.append(f"grade id {gid!r} was on {n + 1} cells: kept the first, dropped {n} "
+                     "later copy(ies); test cells are restored from the gradebook")
+    for gid, n in demoted.items():
+        notes.append(f"grade id {gid!r} was on {n + 1} solution cells: the first is graded, "
+                     f"the later {n} run(s) as ordinary cells, in the student's order")
+    if unknown:
+        notes.append("nbgrader metadata removed from cell(s) whose grade id this assignment does "
+                     f"not have ({', '.join(map(repr, unknown[:5]))}): they ran as ordinary cells")
+    return kept, notes
+
+
+def _type_notes(cells, known):
+    return [f"cell {grade_id(c)!r} was changed from {known[grade_id(c)].cell_type} to "
+            f"{c.cell_type}: graded as {known[grade_id(c)].cell_type}, its original type"
+            for c in cells if grade_id(c) in known and c.cell_type != known[grade_id(c)].cell_type]
+
+
+def _reorder(cells, source_cells):
+    """Move each test cell below every code cell that comes before it in the assignment
+    (solutions, imports), and below the student's own cells that follow those.
+    Returns (cells, notes)."""
+    order = [(grade_id(c), _is_test(c), c.cell_type == "code") for c in source_cells if grade_id(c)]
+    notes = []
+    for k, (gid, is_test, _) in enumerate(order):
+        if not is_test:
+            continue
+        pos = {grade_id(c): i for i, c in enumerate(cells) if grade_id(c)}
+        deps = [(pos[g], g) for g, test, code in order[:k] if code and not test and g in pos]
+        if gid not in pos or not deps or pos[gid] > max(deps)[0]:
+            continue
+        last, last_gid = max(deps)
+        cell = cells.pop(pos[gid])
+        j = last  # `last` moved up by one with the pop: j is the cell just after it
+        while j < len(cells) and not grade_id(cells[j]):
+            j += 1
+        cells.insert(j, cell)
+        notes.append(f"test {gid!r} was above {last_gid!r}, which it needs: moved below it, "
+                     "so that it tests the student's code")
+    return cells, notes
+
+
+def mend(nb, source_nb):
+    """Mend a submitted notebook in place against its source notebook; the notes say
+    what changed ([] when nothing did)."""
+    known = {grade_id(c): c for c in source_nb.cells if grade_id(c)}
+    cells, notes = _strip_metadata(list(nb.cells), known)
+    notes += _type_notes(cells, known)
+    cells, moved = _reorder(cells, source_nb.cells)
+    nb.cells = cells
+    return notes + moved
