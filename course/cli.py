@@ -5,6 +5,7 @@ Each command is a few calls into nbgrader's API through course.pipeline; run
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -61,6 +62,13 @@ def cmd_samples(args):
 
 def cmd_grade(args):
     _assignment_list(args.root, [args.assignment])
+    if getattr(args, "no_sandbox", False):
+        # Through the environment: worker processes and the configuration read it.
+        os.environ["COURSE_SANDBOX"] = "off"
+    sandboxed, how = pipeline.require_sandbox()
+    if not sandboxed:
+        print("WARNING: grading WITHOUT the sandbox, as asked (--no-sandbox / COURSE_SANDBOX=off): "
+              "student code can read source/ and the gradebook and change any grade.", file=sys.stderr)
     results = pipeline.grade(args.root, args.assignment, args.students, workers=args.workers,
                              retries=getattr(args, "retries", None))
     seconds = sum(r["seconds"] for r in results)
@@ -71,10 +79,8 @@ def cmd_grade(args):
     print(f"{args.assignment}: {len(results)} submissions ({seconds:.1f} s of grading): {summary}")
     ran = [r["sandboxed"] for r in results if r["sandboxed"] is not None]
     if ran and not all(ran):
-        from . import sandbox
-
-        print("  WARNING: student code ran UNSANDBOXED (it could read source/ and the gradebook): "
-              + sandbox.available()[1])
+        print(f"  WARNING: student code ran UNSANDBOXED on {ran.count(False)} submission(s) "
+              "(it could read source/ and the gradebook); their notes say so")
     for r in results:
         if r["status"] != "graded":
             print(f"  {r['student']}: {r['status']}" + (f" ({'; '.join(r['notes'])})" if r["notes"] else ""))
@@ -158,6 +164,9 @@ def build_parser():
     p.add_argument("--retries", type=int, default=None,
                    help="extra attempts for a submission whose grading raised or whose worker died "
                         "(default 2); after them its status is `failed`")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code WITHOUT the sandbox (as COURSE_SANDBOX=off); without it, "
+                        "grading refuses to run where the sandbox does not work")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("feedback", help="generate feedback HTML for autograded submissions")
@@ -183,6 +192,7 @@ def build_parser():
     from . import report; report.add_commands(sub)
     from . import distribution; distribution.add_commands(sub)
     from . import scale; scale.add_commands(sub)
+    from . import mutants; mutants.add_commands(sub)
     return parser
 
 

@@ -1,0 +1,324 @@
+"""`python -m course mutants ASSIGNMENT`: how many small bugs the hidden tests catch.
+
+Every solution region of the assignment's source notebooks is mutated
+(course.mutate: operator swaps, constants, axis, keepdims, ...). Each mutant
+is run as the autograder runs a submission: the source notebook, so hidden
+tests included, with the reference answers in every solution cell but the
+mutated one, cells tagged ``skip-when-grading`` left out, in a fresh kernel
+with a per-cell timeout. Each test cell is then scored by nbgrader's own rule
+(``nbgrader.utils.determine_grade``, after the course's ``IgnorePattern``):
+a mutant is *killed* when any test cell scores less than it does for the
+reference, or the kernel dies.
+
+Why the source notebook and not ``course.pipeline.grade``: the whole
+pipeline (generate, gradebook, sandbox, autograde) took about 10 s per
+submission on the 2 shared cores here against 3 to 9 s for running the
+notebook alone, and a full run has hundreds of mutants. The cells run, and
+how they are scored, are the autograder's; what is left out is the
+bookkeeping around them.
+
+score = killed / (all - equivalent). Mutants judged equivalent are listed,
+with their reasons, in ``source/<assignment>/mutants_equivalent.txt``::
+
+    # id                                reason
+    softmax_loss:number:1a2b3c4d        the shift cancels in log-softmax: any constant works
+
+An entry that matches no mutant any more is reported as stale.
+"""
+
+import copy
+import os
+import random
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import mutate
+from .limits import skipped_when_grading
+from .pipeline import CourseError, notebooks
+
+EQUIVALENT_FILE = "mutants_equivalent.txt"
+DEFAULT_TIMEOUT = 30
+
+
+@dataclass
+class Outcome:
+    """What happened to one mutant when its notebook ran."""
+    mutant: mutate.Mutant
+    killed: bool
+    killed_by: list = field(default_factory=list)   # test grade ids that lost points
+    note: str = ""                                  # a crash, a timeout
+    seconds: float = 0.0
+
+
+@dataclass
+class Report:
+    assignment: str
+    total: int                  # every mutant of the assignment
+    equivalent: dict            # id -> reason, for listed ids that match a mutant
+    stale: dict                 # id -> reason, for listed ids that match none
+    outcomes: list              # [Outcome] of the mutants that ran
+    seconds: float
+
+    @property
+    def killed(self):
+        return [o for o in self.outcomes if o.killed]
+
+    @property
+    def survivors(self):
+        return [o for o in self.outcomes if not o.killed]
+
+    @property
+    def score(self):
+        return len(self.killed) / len(self.outcomes) if self.outcomes else 1.0
+
+
+def read_equivalent(path):
+    """{mutant id: reason} from a mutants_equivalent.txt ('#' starts a comment)."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    result = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(None, 1)
+        if len(parts) < 2:
+            raise CourseError(f"{path}:{number}: {parts[0]!r} has no reason. Each line is "
+                              "'<mutant id> <why it cannot change any grade>'.")
+        result[parts[0]] = parts[1].strip()
+    return result
+
+
+def all_mutants(root, assignment):
+    """[Mutant] of every source notebook of an assignment, in notebook order."""
+    result = []
+    for path in notebooks(Path(root) / "source" / assignment):
+        result += mutate.mutants_of_notebook(nbformat.read(path, as_version=4), path.name)
+    return result
+
+
+def sample(mutants, max_count=None, seed=0):
+    """At most max_count mutants, drawn by seed from the id-sorted list (so the same
+    ids come back whatever order they were made in), kept in notebook order."""
+    if max_count is None or max_count >= len(mutants):
+        return list(mutants)
+    chosen = set(random.Random(seed).sample(sorted(m.id for m in mutants), max_count))
+    return [m for m in mutants if m.id in chosen]
+
+
+def _ignore_pattern(root):
+    """The course's IgnorePattern setting (stderr warnings that do not cost points)."""
+    from .pipeline import load_config
+
+    config = load_config(root)
+    section = config.get("IgnorePattern", {})
+    return section.get("pattern", "") if section.get("enabled", False) else ""
+
+
+def grading_notebook(source_nb, mutant=None):
+    """The source notebook as the autograder runs it, with one solution cell mutated:
+    skip-when-grading cells removed. Returns a new notebook."""
+    nb = copy.deepcopy(source_nb)
+    if mutant is not None:
+        nb.cells[mutant.cell_index].source = mutant.mutated
+    nb.cells = [c for c in nb.cells if not skipped_when_grading(c)]
+    return nb
+
+
+def cell_scores(nb, ignore_pattern=""):
+    """{test grade_id: points} by nbgrader's rule for an executed notebook."""
+    import re
+
+    from nbgrader.utils import determine_grade, is_grade
+
+    scores = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not is_grade(cell) or cell.metadata["nbgrader"].get("solution"):
+            continue
+        if ignore_pattern:
+            cell.outputs = [o for o in cell.outputs
+                            if not (o.output_type == "stream" and o.name == "stderr"
+                                    and re.search(ignore_pattern, o.text))]
+        scores[cell.metadata["nbgrader"]["grade_id"]] = determine_grade(cell)[0]
+    return scores
+
+
+def _client_class():
+    from nbclient import NotebookClient
+
+    class Client(NotebookClient):
+        """nbclient's client whose kernel talks over ipc sockets in the scratch folder:
+        no TCP port to race for, and no warning on stderr about unencrypted TCP."""
+        socket_prefix = None
+
+        def create_kernel_manager(self):
+            km = super().create_kernel_manager()
+            km.transport, km.ip = "ipc", self.socket_prefix
+            return km
+
+    return Client
+
+
+def run_notebook(nb, folder, timeout, ignore_pattern=""):
+    """Execute nb in a fresh kernel in a scratch copy of `folder`.
+
+    Returns ({test grade_id: points}, note); note says why the run stopped early."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    # One BLAS thread per kernel: the workers already use every core given.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    note = ""
+    with tempfile.TemporaryDirectory(prefix="mutant-") as scratch:
+        for item in Path(folder).iterdir():  # the assignment's other files (e.g. layers.py)
+            if item.suffix != ".ipynb" and item.name != EQUIVALENT_FILE:
+                (shutil.copytree if item.is_dir() else shutil.copy2)(item, Path(scratch) / item.name)
+        client = _client_class()(nb, kernel_name="python3", timeout=timeout, allow_errors=True,
+                         interrupt_on_timeout=True, resources={"metadata": {"path": scratch}})
+        client.socket_prefix = str(Path(scratch) / "kernel")
+        try:
+            client.execute()
+        except DeadKernelError as err:
+            note = f"the kernel died: {err}"
+        except CellTimeoutError as err:
+            note = f"a cell ran past {timeout} s and could not be interrupted: {err}"
+    return cell_scores(nb, ignore_pattern), note
+
+
+def _run_mutant(source_path, mutant, timeout, ignore_pattern, reference):
+    """Runs in a worker process: one mutant; returns an Outcome."""
+    start = time.perf_counter()
+    source_nb = nbformat.read(source_path, as_version=4)
+    scores, note = run_notebook(grading_notebook(source_nb, mutant), Path(source_path).parent,
+                                timeout, ignore_pattern)
+    lost = [gid for gid, points in reference.items() if (scores.get(gid) or 0) < points]
+    return Outcome(mutant, killed=bool(lost or note), killed_by=lost, note=note,
+                   seconds=round(time.perf_counter() - start, 1))
+
+
+def reference_scores(root, assignment, timeout, ignore_pattern):
+    """{notebook name: {test grade_id: points}} of the unmutated source notebooks.
+
+    Raises CourseError if the reference itself loses a point: then no mutant can be judged."""
+    result = {}
+    for path in notebooks(Path(root) / "source" / assignment):
+        nb = nbformat.read(path, as_version=4)
+        maximum = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"].get("points", 0))
+                   for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+                   and not c.metadata["nbgrader"].get("solution")}
+        scores, note = run_notebook(grading_notebook(nb), path.parent, timeout, ignore_pattern)
+        short = {gid: (scores.get(gid), m) for gid, m in maximum.items() if (scores.get(gid) or 0) < m}
+        if note or short:
+            raise CourseError(f"the reference solution of {path} does not get full marks "
+                              f"({note or short}): fix the notebook before measuring its tests.")
+        result[path.name] = scores
+    return result
+
+
+def measure(root, assignment, max_count=None, seed=0, workers=1, timeout=DEFAULT_TIMEOUT,
+            progress=True):
+    """Run the (sampled) mutants of one assignment; a Report."""
+    from tqdm.auto import tqdm
+
+    root = Path(root)
+    start = time.perf_counter()
+    mutants = all_mutants(root, assignment)
+    if not mutants:
+        raise CourseError(f"source/{assignment} has no solution region to mutate")
+    listed = read_equivalent(root / "source" / assignment / EQUIVALENT_FILE)
+    ids = {m.id for m in mutants}
+    equivalent = {i: r for i, r in listed.items() if i in ids}
+    stale = {i: r for i, r in listed.items() if i not in ids}
+    chosen = sample([m for m in mutants if m.id not in equivalent], max_count, seed)
+    pattern = _ignore_pattern(root)
+    reference = reference_scores(root, assignment, timeout, pattern)
+    folder = root / "source" / assignment
+    outcomes = []
+    bar = tqdm(total=len(chosen), desc=f"mutants {assignment}", unit="mutant", disable=not progress)
+    args = [(str(folder / m.notebook), m, timeout, pattern, reference[m.notebook]) for m in chosen]
+    if workers <= 1:
+        for a in args:
+            outcomes.append(_run_mutant(*a))
+            bar.update()
+    else:
+        import multiprocessing
+
+        # spawn: a forked copy of a process that has talked to a kernel is not safe to reuse
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            for future in as_completed([pool.submit(_run_mutant, *a) for a in args]):
+                outcomes.append(future.result())
+                bar.update()
+    bar.close()
+    order = {m.id: i for i, m in enumerate(chosen)}
+    outcomes.sort(key=lambda o: order[o.mutant.id])
+    return Report(assignment, len(mutants), equivalent, stale, outcomes,
+                  round(time.perf_counter() - start, 1))
+
+
+def _where(assignment, m):
+    return f"source/{assignment}/{m.notebook} cell {m.cell_index} ({m.grade_id}) line {m.line}"
+
+
+def _indent(text, prefix="      "):
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def format_report(report, sampled_from=None):
+    """The text the command prints: killed, survivors with diffs, equivalents, stale, score."""
+    out = []
+    a = report.assignment
+    for o in report.killed:
+        why = ("lost points in " + ", ".join(o.killed_by)) if o.killed_by else ""
+        why = "; ".join(x for x in (why, o.note) if x)
+        out.append(f"KILLED   {o.mutant.id}  {_where(a, o.mutant)}: {why}")
+        out.append(_indent("\n".join(mutate.small_diff(o.mutant.original, o.mutant.mutated,
+                                                       context=0).splitlines()[3:])))
+    for o in report.survivors:
+        out.append(f"SURVIVED {o.mutant.id}  {_where(a, o.mutant)}: every test cell kept its points")
+        out.append(_indent("\n".join(o.mutant.diff.splitlines()[2:])))
+    for i, reason in sorted(report.equivalent.items()):
+        out.append(f"EQUIVALENT {i}: {reason}")
+    for i, reason in sorted(report.stale.items()):
+        out.append(f"STALE    {i} in source/{a}/{EQUIVALENT_FILE} matches no mutant any more "
+                   f"(the code changed?): remove the line, or find the mutant's new id ({reason})")
+    run = len(report.outcomes)
+    sample_note = f" (a sample of {run}, --max/--seed)" if run + len(report.equivalent) < report.total else ""
+    out.append(f"{a}: {report.total} mutants, {len(report.equivalent)} equivalent, {run} run{sample_note}: "
+               f"{len(report.killed)} killed, {len(report.survivors)} survived; "
+               f"score {len(report.killed)}/{run} = {100 * report.score:.1f}% "
+               f"(killed / (all - equivalent)), {report.seconds:.0f} s")
+    if report.survivors:
+        out.append("A survivor is a change to the reference that no test notices: add or sharpen a "
+                   "hidden test that fails for it, or, if it cannot change any result the assignment "
+                   f"allows, list its id with the reason in source/{a}/{EQUIVALENT_FILE} "
+                   "(AUTHORING.md, 'Mutation score').")
+    return "\n".join(out)
+
+
+def cmd_mutants(args):
+    from .cli import _assignment_list
+
+    _assignment_list(args.root, [args.assignment])
+    report = measure(args.root, args.assignment, max_count=args.max, seed=args.seed,
+                     workers=args.workers, timeout=args.timeout)
+    print(format_report(report))
+    return 1 if report.survivors or report.stale else 0
+
+
+def add_commands(sub):
+    p = sub.add_parser("mutants", help="mutation score of an assignment's hidden tests")
+    p.add_argument("assignment")
+    p.add_argument("--max", type=int, default=None, help="run at most N mutants, sampled by --seed")
+    p.add_argument("--seed", type=int, default=0, help="seed of the --max sample (default 0)")
+    p.add_argument("--workers", type=int, default=1, help="kernels at once (default 1)")
+    p.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT,
+                   help=f"seconds per cell before a mutant's cell is interrupted (default {DEFAULT_TIMEOUT})")
+    p.set_defaults(func=cmd_mutants)
