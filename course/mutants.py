@@ -225,10 +225,18 @@ def reference_scores(root, assignment, timeout, ignore_pattern):
 def measure(root, assignment, max_count=None, seed=0, workers=1, timeout=DEFAULT_TIMEOUT,
             progress=True):
     """Run the (sampled) mutants of one assignment; a Report."""
+    start = time.perf_counter()
+    # A snapshot of the assignment: the notebooks may be edited while this runs, and
+    # each worker must read the very cells the mutants were made from.
+    with tempfile.TemporaryDirectory(prefix="mutants-") as snapshot:
+        shutil.copytree(Path(root) / "source" / assignment, Path(snapshot) / "source" / assignment)
+        shutil.copy2(Path(root) / "nbgrader_config.py", Path(snapshot) / "nbgrader_config.py")
+        return _measure(Path(snapshot), assignment, max_count, seed, workers, timeout, progress, start)
+
+
+def _measure(root, assignment, max_count, seed, workers, timeout, progress, start):
     from tqdm.auto import tqdm
 
-    root = Path(root)
-    start = time.perf_counter()
     mutants = all_mutants(root, assignment)
     if not mutants:
         raise CourseError(f"source/{assignment} has no solution region to mutate")
