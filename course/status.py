@@ -152,9 +152,11 @@ def _mend_notebook(root, assignment, path, aside, bounds):
         return notes, fatal
     if known and known["sha256"] == digest:
         return known["notes"], None
-    source = Path(root) / "source" / assignment / path.name
-    if source.is_file():
-        notes += repair.mend(nb, nbformat.read(source, as_version=4))
+    # The release, not source/: it has the cells students got, including answer cells
+    # that the build made manually graded (course.written_answers).
+    released = Path(root) / "release" / assignment / path.name
+    if released.is_file():
+        notes += repair.mend(nb, nbformat.read(released, as_version=4))
     if notes:
         (aside / "original").mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, aside / "original" / path.name)
