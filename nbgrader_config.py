@@ -45,19 +45,25 @@ c.OverwriteCells.add_missing_cells = True
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50
 
-# Student code runs in a sandboxed kernel (course/sandbox.py): uid 65534, no
-# network, no view of source/, the gradebook or other students, and caps on
-# memory, CPU time and processes. Where this machine cannot build the sandbox
-# (no bubblewrap: run scripts/install-system-deps.sh as root), grading still
-# runs, unsandboxed, and every status says so. COURSE_SANDBOX=off turns it off,
-# =required makes grading refuse to run without it. The same call replaces
-# nbgrader's Execute and LimitOutput with course.limits.GuardedExecute (a
-# timeout costs one cell even when student code catches KeyboardInterrupt; a
-# notebook whose kernel dies is graded up to the crash) and CappedOutput.
-from course.sandbox import configure_nbgrader  # noqa: E402
+# Student code runs in a sandboxed kernel (course/sandbox.py): a uid of its own
+# per kernel, no network, no view of source/, the gradebook or other students,
+# caps on memory, CPU time, processes and the disk it writes. Grading fails
+# closed: where this machine cannot build the sandbox (no bubblewrap: run
+# scripts/install-system-deps.sh as root), `python -m course grade` refuses to
+# run and says why. Only COURSE_SANDBOX=off (or `grade --no-sandbox`) grades
+# without it, and every status then says so. The same call replaces nbgrader's
+# Execute and LimitOutput with course.limits.GuardedExecute (a timeout costs one
+# cell even when student code catches KeyboardInterrupt; a notebook whose kernel
+# dies is graded up to the crash) and CappedOutput.
+from course.sandbox import OFF_VALUES, configure_nbgrader  # noqa: E402
 
-_sandbox_mode = {"off": False, "required": True}.get(os.environ.get("COURSE_SANDBOX", "auto"), "auto")
-configure_nbgrader(c, sandbox=_sandbox_mode, max_bytes=64 * 1024)
+# time_budget: seconds of wall clock for all the cells of one notebook together.
+# The slowest reference notebook needs well under a minute on a loaded grading
+# machine; past the budget the remaining cells are not run (their tests score 0)
+# and the status is "time budget exhausted", so one notebook that sleeps in every
+# cell holds a grading slot for 5 minutes at most, not 13 x 60 s.
+configure_nbgrader(c, sandbox=os.environ.get("COURSE_SANDBOX", "").strip().lower() not in OFF_VALUES,
+                   max_bytes=64 * 1024, time_budget=300)
 
 # nbgrader gives 0 points to a test cell with *any* output on stderr. Warnings
 # (a DeprecationWarning from a library, a RuntimeWarning from numpy) and tqdm
@@ -76,6 +82,16 @@ c.Validator.width = 10000
 c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",
 }
+
+# --- Written questions -----------------------------------------------------------
+# Each written question has an answer cell below it (tag written-answer). By default
+# answers are not graded. Set points > 0 and rebuild (python -m course build): every
+# answer becomes a manually graded answer worth that many points, graded by hand in
+# nbgrader's formgrader (course/written_answers.py).
+from course.written_answers import generate_preprocessors  # noqa: E402
+
+c.GenerateAssignment.preprocessors = generate_preprocessors()
+c.GradeWrittenAnswers.points = 0
 
 # --- Distribution: exchange, due dates, late work ---------------------------------
 # (course/exchange.py, course/lms.py, course/late.py; README "Getting work to students")

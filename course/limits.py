@@ -26,6 +26,16 @@ lines in ``course.sandbox.NBGRADER_CONFIG``:
       ``course_grading`` (read it with :func:`grading_report`): status ``ok``, ``timed_out``
       or ``crashed``, which cells timed out or were skipped, where and why the kernel
       stopped, whether the kernel was sandboxed.
+    * A whole notebook gets ``time_budget`` seconds of wall clock (its cells together,
+      kernel start not counted). Each cell's timeout is cut to what is left; once it is
+      spent, the remaining code cells are not run (their tests score 0) and the status is
+      ``time_budget``.
+    * With ``require_sandbox`` (the course's setting unless the sandbox is turned off), a
+      kernel other than the sandboxed one is refused before any cell runs.
+    * A kernel that dies or never answers before any cell ran is the grader's failure,
+      not the student's: :class:`KernelStartFailure` is raised (nbgrader then records no
+      grade, and course.pipeline retries the submission). Messages the grader cannot read
+      (a forked kernel writing to the same sockets) stop the kernel like a crash.
 
 ``CappedOutput`` (replaces nbgrader's ``LimitOutput``; reads ``c.LimitOutput.*`` too)
     nbgrader counts lines only, so one 10 MB line stays. This also cuts each cell's
@@ -34,17 +44,30 @@ lines in ``course.sandbox.NBGRADER_CONFIG``:
     output that makes a test cell score 0).
 """
 
+import contextlib
+import math
 import os
 import signal
+import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, LimitOutput
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
 
 GUARD_EXTENSION = "course.sandbox_kernel.guard"
 SANDBOX_KERNEL = "course-sandbox"
 REPORT_KEY = "course_grading"
+
+
+class KernelStartFailure(RuntimeError):
+    """The kernel died or did not answer before any student cell ran: the grader's fault.
+
+    The name is looked for in nbgrader's log (course.pipeline.autograde_one)."""
+
+
+class SandboxRequired(RuntimeError):
+    """Grading was asked to run student code outside the sandbox without an explicit opt-out."""
 
 
 def grading_report(nb):
@@ -113,6 +136,35 @@ class GuardedExecute(Execute):
         help="Locked, ungraded code cells with this tag are not run when autograding.",
     ).tag(config=True)
 
+    time_budget = Integer(
+        300,
+        help="Seconds of wall clock for all the cells of one notebook together (0: no "
+             "budget). Past it the remaining cells are not run and score 0.",
+    ).tag(config=True)
+
+    require_sandbox = Bool(
+        False,
+        help="Refuse to run any cell unless the kernel is the sandboxed one.",
+    ).tag(config=True)
+
+    _budget_start = None
+    _budget_cut = False
+
+    def _budget_left(self):
+        if not self.time_budget or self.time_budget <= 0 or self._budget_start is None:
+            return None
+        return self.time_budget - (time.monotonic() - self._budget_start)
+
+    def _get_timeout(self, cell):
+        timeout = super()._get_timeout(cell)
+        left = self._budget_left()
+        if left is None:
+            return timeout
+        # nbclient reads 0 as "no timeout": never hand it less than one second.
+        cut = max(1, math.ceil(left))
+        self._budget_cut = timeout is None or cut < timeout
+        return cut if self._budget_cut else timeout
+
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
         if km.transport == "ipc":
@@ -140,6 +192,11 @@ class GuardedExecute(Execute):
         return await super()._async_handle_timeout(timeout, cell)
 
     def _timeout_message(self):
+        if self._budget_cut:
+            return (f"the notebook's time budget ({self.time_budget} s for all its cells) ran "
+                    "out while this cell ran, so it was stopped and the cells after it were not "
+                    "run. Look for cells that wait (sleep) or do far more work than the task "
+                    "needs. The cells before it were graded normally.")
         return (f"this cell ran longer than the {self.timeout} s allowed for one cell and "
                 "was stopped. Look for a loop that never ends, or work far larger than the "
                 "task needs. The cells before it were graded normally.")
@@ -154,6 +211,23 @@ class GuardedExecute(Execute):
         if not errors:
             cell.outputs.append(_error("CellTimeoutError", msg))
 
+    def _start(self, stack):
+        """Start the kernel and wait for kernel_info; KernelStartFailure if that fails."""
+        try:
+            stack.enter_context(self.setup_kernel())
+            info_msg = self.wait_for_reply(self.kc.kernel_info())
+            if not info_msg:
+                raise RuntimeError("no reply to kernel_info")
+        except Exception as err:
+            code = self._kernel_exit_code()
+            raise KernelStartFailure(
+                f"the grading kernel ({self.kernel_name or 'default'}) did not start: "
+                f"{type(err).__name__}: {err}"
+                + ("" if code is None else f" (kernel process exit status {code})")
+                + ". No student code had run: this is the grading machine's failure "
+                "(check it with `python -m course.sandbox check`).") from err
+        return info_msg
+
     def preprocess(self, nb, resources=None, km=None):
         # Same steps as nbconvert's ExecutePreprocessor.preprocess, with each cell guarded.
         from nbclient.client import NotebookClient
@@ -163,6 +237,8 @@ class GuardedExecute(Execute):
         self._check_assign_resources(resources)
         self.iopub_timeout = max(self.iopub_timeout, self.interrupt_grace)
         self._timed_out = []
+        self._budget_start = None
+        self._budget_cut = False
         report = {
             "status": "ok",
             "crashed": False,
@@ -172,17 +248,30 @@ class GuardedExecute(Execute):
             "stopped_at": None,
             "not_run_cells": [],
             "skipped_cells": [],
+            "time_budget": self.time_budget,
+            "seconds": None,
         }
-        stopped = None  # (index, grade_id, reason) once the kernel is gone
+        stopped = None  # (index, grade_id, reason) once no more cells may run
+        if self.require_sandbox and (self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name")) != SANDBOX_KERNEL:
+            raise SandboxRequired(
+                f"refusing to run student code in the kernel {self.kernel_name!r}: grading "
+                f"requires the sandboxed kernel {SANDBOX_KERNEL!r} (COURSE_SANDBOX=off turns it off)")
 
-        with self.setup_kernel():
-            assert self.kc
+        with contextlib.ExitStack() as stack:
+            info_msg = self._start(stack)
             report["kernel"] = self.km.kernel_name
             report["sandboxed"] = self.km.kernel_name == SANDBOX_KERNEL
-            info_msg = self.wait_for_reply(self.kc.kernel_info())
-            assert info_msg
             self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
+            self._budget_start = time.monotonic()
             for index, cell in enumerate(self.nb.cells):
+                if stopped is None and cell.cell_type == "code" and cell.source.strip() \
+                        and not skipped_when_grading(cell, self.skip_tag):
+                    left = self._budget_left()
+                    if left is not None and left < 1:
+                        stopped = (index, _grade_id(cell),
+                                   f"the notebook's time budget of {self.time_budget} s ran out "
+                                   "before it")
+                        report["status"] = "time_budget"
                 if stopped is not None:
                     if cell.cell_type == "code" and cell.source.strip():
                         cell.outputs = [_error(
@@ -201,6 +290,7 @@ class GuardedExecute(Execute):
                     cell.execution_count = None
                     report["skipped_cells"].append({"index": index, "grade_id": _grade_id(cell)})
                     continue
+                self._budget_cut = False
                 try:
                     self.preprocess_cell(cell, resources, index)
                 except DeadKernelError:
@@ -215,20 +305,48 @@ class GuardedExecute(Execute):
                     report["status"] = "crashed"
                 except CellTimeoutError:
                     # Interrupted, but the kernel never went idle: give up on this kernel.
+                    budget = self._budget_cut
                     self._mark_timed_out(cell)
                     report["timed_out_cells"].append({"index": index, "grade_id": _grade_id(cell)})
-                    reason = (f"it ran past the {self.timeout} s limit and did not stop when "
-                              "interrupted, so its kernel was stopped")
-                    stopped = (index, _grade_id(cell), reason)
-                    self.shutdown_kernel = "immediate"
-                    if report["status"] == "ok":
-                        report["status"] = "timed_out"
-                else:
-                    if any(c is cell for c in self._timed_out):
-                        self._mark_timed_out(cell)
-                        report["timed_out_cells"].append({"index": index, "grade_id": _grade_id(cell)})
+                    if budget:
+                        reason = (f"the notebook's time budget of {self.time_budget} s ran out in it "
+                                  "and it did not stop when interrupted, so its kernel was stopped")
+                        report["status"] = "time_budget"
+                    else:
+                        reason = (f"it ran past the {self.timeout} s limit and did not stop when "
+                                  "interrupted, so its kernel was stopped")
                         if report["status"] == "ok":
                             report["status"] = "timed_out"
+                    stopped = (index, _grade_id(cell), reason)
+                    self.shutdown_kernel = "immediate"
+                except Exception as err:  # noqa: BLE001 - garbage on the kernel's channels
+                    # A forked copy of the kernel writing to the same sockets, or a student
+                    # sending raw bytes on them: the grader cannot trust this kernel's
+                    # replies any more. Grade up to here, like a crash.
+                    text = f"{type(err).__name__}: {err}"[:300]
+                    cell.outputs.append(_error(
+                        "KernelChannelError",
+                        f"the grader could not read this kernel's replies ({text}); student code "
+                        "that forks the kernel or writes to its sockets does this. The kernel "
+                        "was stopped and the cells after it were not run.",
+                    ))
+                    stopped = (index, _grade_id(cell), "the kernel's replies became unreadable "
+                               f"in it ({text})")
+                    report["crashed"] = True
+                    report["status"] = "crashed"
+                    self.shutdown_kernel = "immediate"
+                else:
+                    if any(c is cell for c in self._timed_out):
+                        budget = self._budget_cut
+                        self._mark_timed_out(cell)
+                        report["timed_out_cells"].append({"index": index, "grade_id": _grade_id(cell)})
+                        if budget:
+                            stopped = (index, _grade_id(cell),
+                                       f"the notebook's time budget of {self.time_budget} s ran out in it")
+                            report["status"] = "time_budget"
+                        elif report["status"] == "ok":
+                            report["status"] = "timed_out"
+            report["seconds"] = round(time.monotonic() - self._budget_start, 2)
             if stopped is not None:
                 report["stopped_at"] = {"index": stopped[0], "grade_id": stopped[1],
                                         "reason": stopped[2]}

@@ -148,7 +148,8 @@ def submitted_students(root, assignment):
 
 
 def autograde_one(root, assignment, student, overrides=None):
-    """Check, autograde and classify one submission; never raises for a bad one.
+    """Check, autograde and classify one submission; never raises for a bad one, but
+    raises InfrastructureFailure when the grader failed (the kernel never started).
 
     Returns a dict: student, assignment, success (nbgrader ran), seconds, log,
     status and notes (see course.status). A submission that cannot be graded
@@ -168,6 +169,13 @@ def autograde_one(root, assignment, student, overrides=None):
             out = api.autograde(assignment, student, force=True, create=True)
         result = {"success": bool(out.get("success")),
                   "log": ((out.get("error") or "") + "\n" + (out.get("log") or "")).strip()}
+        if not result["success"] and ("KernelStartFailure" in result["log"]
+                                      or "SandboxRequired" in result["log"]):
+            # Not the student's doing: no grade is kept, and the caller retries.
+            status.forget_grades(root, assignment, student)
+            line = [l for l in result["log"].splitlines()
+                    if "KernelStartFailure" in l or "SandboxRequired" in l][-1]
+            raise InfrastructureFailure(line.split(":", 1)[-1].strip()[:500])
     if not result["success"]:
         status.forget_grades(root, assignment, student)
     verdict = status.classify(root, assignment, student, result, notes, _audit(root, assignment, student))
@@ -182,6 +190,24 @@ def _audit(root, assignment, student):
     except ImportError:
         return []
     return audit_submission(Path(root) / "submitted" / student / assignment)
+
+
+class InfrastructureFailure(RuntimeError):
+    """Grading failed for a reason that is not the student's (the kernel never started):
+    raised so that the submission is retried and, failing that, marked `failed`."""
+
+
+def require_sandbox():
+    """(sandboxed, how): the sandbox works here, or is explicitly turned off.
+
+    Raises CourseError (why, and how to fix it) when student code would otherwise run
+    without it. Grading calls this before it touches any grade."""
+    from . import sandbox
+
+    try:
+        return sandbox.require()
+    except sandbox.SandboxUnavailable as err:
+        raise CourseError(str(err)) from None
 
 
 def register_students(root, students):
@@ -208,6 +234,7 @@ def grade(root, assignment, students=None, workers=1, progress=True, retries=Non
     students = list(students) if students is not None else submitted_students(root, assignment)
     if not students:
         return []
+    require_sandbox()  # before any grade is touched
     register_students(root, students)
     retries = pool.DEFAULT_RETRIES if retries is None else retries
     bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="nb", disable=not progress)

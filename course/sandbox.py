@@ -10,9 +10,12 @@ see). This module
 * sets the nbgrader configuration that selects it, together with the kernel-side limits
   of ``course.limits``: :func:`configure_nbgrader` (or copy :data:`NBGRADER_CONFIG`).
 
-Where the machine cannot sandbox (no bubblewrap, no namespaces in a container, no root
-and no unprivileged user namespaces), :func:`available` returns ``(False, reason)``:
-grading then runs unsandboxed and the report must say so.
+Grading fails closed: :func:`require` (called by ``python -m course grade`` before it
+touches any grade, locally and on each Dask worker) raises :class:`SandboxUnavailable`,
+saying why and how to fix it, where the machine cannot sandbox (no bubblewrap, no
+namespaces in a container, no root and no unprivileged user namespaces). Student code
+runs unsandboxed only after an explicit ``COURSE_SANDBOX=off`` (``grade --no-sandbox``
+sets it), and every status then says so.
 
 Command line:  ``python -m course.sandbox check|install``.
 """
@@ -48,8 +51,9 @@ from course.sandbox import ipc_path
 c.GuardedExecute.kernel_name = "course-sandbox"
 c.KernelManager.transport = "ipc"
 c.KernelManager.ip = ipc_path()
+c.GuardedExecute.require_sandbox = True
 # Kernel-side guard (timeouts that survive `except KeyboardInterrupt`, output cap),
-# also loaded by the unsandboxed python3 kernel when the sandbox is unavailable.
+# also loaded by the unsandboxed python3 kernel when the sandbox is turned off.
 c.GuardedExecute.extra_arguments = ["--ext=course.sandbox_kernel.guard"]
 # Execute that grades a notebook up to a crash; output capped by bytes too.
 c.Autograde.autograde_preprocessors = [
@@ -78,8 +82,12 @@ def ipc_path(pid=None):
 def kernelspec(python=None, **limits):
     """The kernel.json content. ``limits``: memory='4G', cpu=900, nproc=256, fsize='512M',
     nofile=1024, tmp_size='256M' (see course.sandbox_kernel.launch.DEFAULTS)."""
+    from course.sandbox_kernel import launch
+
     python = python or os.path.join(sys.prefix, "bin", "python")
-    argv = [python, "-I", "-m", "course.sandbox_kernel"]
+    # The launcher by its path, not `-m course.sandbox_kernel`: the kernel then gets the
+    # course package this grader runs, even where the venv would import another copy.
+    argv = [python, "-I", os.path.join(launch.course_package_dir(), "sandbox_kernel", "launch.py")]
     for name, value in limits.items():
         if value is not None:
             argv += ["--" + name.replace("_", "-"), str(value)]
@@ -146,6 +154,7 @@ except OSError:
     facts["env_writable"] = False
 import numpy, course.gradcheck, ipykernel
 facts["imports"] = True
+facts["course_file"] = course.__file__
 print("PROBE" + json.dumps(facts))
 """
 
@@ -177,6 +186,7 @@ def _probe(timeout=60):
             proc = subprocess.run(argv, pass_fds=fds, capture_output=True, text=True,
                                   timeout=timeout, cwd=sub)
         finally:
+            launch.release_uids(launch.state_dir())
             for fd in fds:
                 try:
                     os.close(fd)
@@ -206,8 +216,15 @@ def check(timeout=60):
     if facts is None:
         return False, err, {}
     problems = []
-    if (facts["uid"], facts["gid"]) != (launch.SANDBOX_UID, launch.SANDBOX_GID):
-        problems.append(f"kernel ran as uid {facts['uid']} gid {facts['gid']}, not 65534")
+    if os.geteuid() == 0:
+        own_uid = launch.UID_BASE <= facts["uid"] < launch.UID_BASE + launch.UID_SLOTS
+        own_uid = own_uid and facts["gid"] == facts["uid"]
+    else:
+        own_uid = (facts["uid"], facts["gid"]) == (launch.SANDBOX_UID, launch.SANDBOX_GID)
+    if not own_uid or facts["groups"]:
+        problems.append(f"kernel ran as uid {facts['uid']} gid {facts['gid']} groups {facts['groups']}")
+    if facts["course_file"] != launch.COURSE_LIB_INSIDE + "/course/__init__.py":
+        problems.append(f"the kernel imported course from {facts['course_file']}, not the grader's copy")
     if facts["secret_visible"]:
         problems.append("the kernel could see a file outside its submission folder")
     if facts["cwd_listing"] != ["visible.txt"] or not facts["cwd_writable"]:
@@ -220,9 +237,9 @@ def check(timeout=60):
         problems.append(f"the kernel kept capabilities {facts['cap_eff']}")
     if problems:
         return False, "the sandbox started but is not tight: " + "; ".join(problems), facts
-    mode = "as root, dropping to uid 65534 with setpriv" if os.geteuid() == 0 else \
+    how = "as root, one uid per kernel from " + str(launch.UID_BASE) if os.geteuid() == 0 else \
         "in a user namespace (grader's uid mapped to 65534)"
-    return True, f"bubblewrap sandbox works ({mode})", facts
+    return True, f"bubblewrap sandbox works ({how})", facts
 
 
 def available(refresh=False):
@@ -237,31 +254,86 @@ def available(refresh=False):
     return _cache["result"]
 
 
-def configure_nbgrader(c, sandbox="auto", max_bytes=65536):
+OFF_VALUES = ("off", "0", "no", "false", "none")
+
+
+def mode(environ=os.environ):
+    """'off' when COURSE_SANDBOX turns the sandbox off, else 'on' (the default)."""
+    value = environ.get("COURSE_SANDBOX", "").strip().lower()
+    if value in OFF_VALUES:
+        return "off"
+    if value not in ("", "on", "auto", "required", "1", "yes", "true"):
+        raise SandboxUnavailable(f"COURSE_SANDBOX={value!r} is not understood: leave it unset "
+                                 "(grade in the sandbox) or set it to off")
+    return "on"
+
+
+class SandboxUnavailable(RuntimeError):
+    """Grading refuses to run: the message says why and how to fix it."""
+
+
+HOW_TO_FIX = (
+    "Fix it: as root, run scripts/install-system-deps.sh (it installs bubblewrap), then check "
+    "with `python -m course.sandbox check`. As a normal user the kernel must allow "
+    "unprivileged user namespaces (sysctl user.max_user_namespaces > 0, and "
+    "kernel.unprivileged_userns_clone=1 where that setting exists; AppArmor's "
+    "kernel.apparmor_restrict_unprivileged_userns=0 or a profile for bwrap); a hub "
+    "administrator must enable them. To grade anyway, knowing that student code can then "
+    "read source/ and the gradebook and change any grade: --no-sandbox (or COURSE_SANDBOX=off)."
+)
+
+
+def require(environ=os.environ):
+    """Before grading: (True, how) with the kernelspec current, or (False, why) when the
+    sandbox is explicitly off; raises SandboxUnavailable when it cannot work here."""
+    if mode(environ) == "off":
+        return False, "the sandbox is turned off (COURSE_SANDBOX=off / --no-sandbox)"
+    ok, reason = available()
+    if not ok:
+        raise SandboxUnavailable(
+            "refusing to grade: the grading sandbox does not work on this machine "
+            f"({reason}). No grade was touched.\n" + HOW_TO_FIX)
+    ensure_kernelspec()
+    return True, reason
+
+
+def ensure_kernelspec():
+    """Install the kernelspec if it is missing or starts another Python than this one."""
+    expected = kernelspec()["argv"][0]
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        current = KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv[0]
+    except Exception:
+        current = None
+    if current != expected:
+        install_kernelspec()
+
+
+def configure_nbgrader(c, sandbox=True, max_bytes=65536, time_budget=300):
     """Set the grading configuration on nbgrader's config object ``c``.
 
-    ``sandbox``: True (require it: raise if unavailable), False (never), or "auto" (use it
-    when :func:`available`; the kernelspec is installed into the venv if missing).
+    ``sandbox``: False turns it off; anything else selects the sandboxed kernel and makes
+    GuardedExecute refuse any other. Nothing is probed or installed here (loading the
+    configuration has no side effects but the ipc folder): ``python -m course grade``
+    calls :func:`require` first, and without a working sandbox the kernel cannot start,
+    so plain ``nbgrader autograde`` records no grade either.
     Returns (sandboxed, reason) for the run's report.
     """
     c.GuardedExecute.extra_arguments = ["--ext=" + GUARD_EXTENSION]
     c.Autograde.autograde_preprocessors = list(AUTOGRADE_PREPROCESSORS)
     c.CappedOutput.max_bytes = max_bytes
+    c.GuardedExecute.time_budget = time_budget
     if sandbox is False:
+        c.GuardedExecute.require_sandbox = False
         return False, "sandbox turned off in the configuration"
-    ok, reason = available()
-    if not ok:
-        if sandbox is True:
-            raise RuntimeError("the grading sandbox is required but unavailable: " + reason)
-        return False, reason
-    if not kernelspec_installed():
-        install_kernelspec()
     # Only autograding (course.limits.GuardedExecute) runs in the sandbox; `nbgrader
     # validate` and other tools keep the instructor's own kernel.
     c.GuardedExecute.kernel_name = KERNEL_NAME
+    c.GuardedExecute.require_sandbox = True
     c.KernelManager.transport = "ipc"
     c.KernelManager.ip = ipc_path()
-    return True, reason
+    return True, "sandbox selected"
 
 
 def main(argv=None):

@@ -201,7 +201,20 @@ def _put_files(folder, files):
         path.write_bytes(data)
 
 
-def grade_task(root, assignment, student, url=None, files=None, overrides=None):
+def worker_sandbox(sandbox_off=False):
+    """Run on a Dask worker: (hostname, None) if it can grade, else (hostname, why)."""
+    import socket
+
+    if sandbox_off:
+        return socket.gethostname(), None
+    try:
+        pipeline.require_sandbox()
+    except CourseError as err:
+        return socket.gethostname(), str(err).splitlines()[0]
+    return socket.gethostname(), None
+
+
+def grade_task(root, assignment, student, url=None, files=None, overrides=None, sandbox_off=False):
     """Grade one submission on a Dask worker (or anywhere): autograde_one's result dict.
 
     root: the course root as this worker sees it. files: the submission's files
@@ -219,16 +232,35 @@ def grade_task(root, assignment, student, url=None, files=None, overrides=None):
                               "the course files (a clone of the course repository) at that path")
     submission = root / "submitted" / student / assignment
     with _TASK_LOCK:
-        if files is not None:
-            _put_files(submission, files)
-        elif not submission.is_dir():
-            raise CourseError(f"worker {socket.gethostname()} has no {submission}: put submitted/ on "
-                              "a filesystem every worker shares, or ship the submissions (--ship)")
-        with using_db(url):
-            result = pipeline.autograde_one(root, assignment, student, overrides)
-        if files is not None:
-            graded = root / "autograded" / student / assignment
-            result["files"] = _files_of(graded) if graded.is_dir() else {}
+        # Fail closed on this worker too (the client's COURSE_SANDBOX does not reach it).
+        before = os.environ.get("COURSE_SANDBOX")
+        if sandbox_off:
+            os.environ["COURSE_SANDBOX"] = "off"
+        else:
+            os.environ.pop("COURSE_SANDBOX", None)
+        try:
+            pipeline.require_sandbox()
+            return _grade_task_locked(root, assignment, student, url, files, overrides, submission)
+        finally:
+            if before is None:
+                os.environ.pop("COURSE_SANDBOX", None)
+            else:
+                os.environ["COURSE_SANDBOX"] = before
+
+
+def _grade_task_locked(root, assignment, student, url, files, overrides, submission):
+    import socket
+
+    if files is not None:
+        _put_files(submission, files)
+    elif not submission.is_dir():
+        raise CourseError(f"worker {socket.gethostname()} has no {submission}: put submitted/ on "
+                          "a filesystem every worker shares, or ship the submissions (--ship)")
+    with using_db(url):
+        result = pipeline.autograde_one(root, assignment, student, overrides)
+    if files is not None:
+        graded = root / "autograded" / student / assignment
+        result["files"] = _files_of(graded) if graded.is_dir() else {}
     result["worker"] = socket.gethostname()
     return result
 
@@ -275,11 +307,22 @@ def grade_on_cluster(root, assignment, students=None, client=None, scheduler=Non
     with using_db(db):
         url = db_url(root)
         check_db(url)
-        prepare(root, assignment, students)
         if own_client:
             client = connect(scheduler)
         try:
             _wait_for_workers(client, wait_for_workers)
+            from .sandbox import OFF_VALUES
+
+            sandbox_off = os.environ.get("COURSE_SANDBOX", "").strip().lower() in OFF_VALUES
+            # Fail closed before the gradebook is touched: every worker must have a
+            # working sandbox (unless it is explicitly off).
+            bad = {h: why for h, why in client.run(worker_sandbox, sandbox_off).values() if why}
+            if bad:
+                raise CourseError("refusing to grade: the grading sandbox does not work on worker(s) "
+                                  + "; ".join(f"{h}: {why}" for h, why in sorted(bad.items()))
+                                  + ". No grade was touched. Run scripts/install-system-deps.sh there "
+                                  "and `python -m course.sandbox check`, or grade with --no-sandbox.")
+            prepare(root, assignment, students)
             from dask.distributed import as_completed
 
             run = uuid.uuid4().hex[:8]
@@ -288,6 +331,7 @@ def grade_on_cluster(root, assignment, students=None, client=None, scheduler=Non
             for student in students:
                 files = _files_of(root / "submitted" / student / assignment) if ship else None
                 future = client.submit(grade_task, where, assignment, student, url, files, overrides,
+                                       sandbox_off,
                                        key=f"grade-{assignment}-{student}-{run}", pure=False,
                                        retries=retries)
                 futures[future] = student
@@ -347,6 +391,10 @@ def add_commands(sub):
 
 
 def cmd_grade(args, local_grade):
+    if getattr(args, "no_sandbox", False):
+        os.environ["COURSE_SANDBOX"] = "off"  # this process, its workers, and the Dask tasks
+    if not args.scheduler:
+        pipeline.require_sandbox()  # refuse before the gradebook is touched
     if args.db:
         # For the whole command: worker processes started below inherit it.
         os.environ["COURSE_DB_URL"] = driver_url(args.db)

@@ -1,17 +1,23 @@
 """Start an ipykernel inside a bubblewrap sandbox: the argv of the ``course-sandbox`` kernelspec.
 
-    python -I -m course.sandbox_kernel [limits] -f CONNECTION_FILE [extra kernel args]
+    python -I <course>/sandbox_kernel/launch.py [limits] -f CONNECTION_FILE [extra kernel args]
 
 Jupyter (nbclient, inside ``nbgrader autograde``) runs this in the submission folder
 ``autograded/<student>/<assignment>``. It execs ``bwrap`` so that the kernel:
 
-* runs as uid/gid 65534 (``setpriv`` after the namespaces are set up when the grader is
-  root; a user namespace mapping the grader to 65534 otherwise), with no capabilities and
-  ``no_new_privs``;
+* runs as an unprivileged uid of its own: when the grader is root, a uid taken from a
+  range no account uses (``UID_BASE`` + slot), one per running kernel, so that the
+  process limit (``RLIMIT_NPROC`` counts every process of a uid) of one kernel never
+  touches another's; as a normal user, a user namespace maps the grader to 65534. No
+  capabilities, ``no_new_privs``;
 * sees a new root holding only ``/usr`` (the system libraries), the Python installation
-  the venv is built on, the venv and the ``course`` package (all read-only), the
-  submission folder (its working directory, read-write, with its notebooks masked: they
-  hold the hidden tests), a small private ``/tmp``, and its own ipc socket folder;
+  the venv is built on, the venv, the folders on ``sys.path`` that the venv's packages
+  live in, and the ``course`` package the grader itself runs (all read-only); a small
+  private ``/tmp``; its own ipc socket folder;
+* works in a size-limited tmpfs at the submission folder's path, where the submission's
+  files (not its notebooks: they hold the hidden tests while grading) are bound
+  read-only: whatever the kernel writes is capped in total and stays out of
+  ``autograded/``;
 * has a network namespace of its own (loopback only) and its own PID, IPC and UTS
   namespaces; it talks to the grader over unix sockets (Jupyter's ``ipc`` transport);
 * has rlimits on address space, CPU seconds, processes, file size, open files, no core;
@@ -23,6 +29,7 @@ Standard library only. ``course.sandbox`` installs the kernelspec and checks the
 
 import argparse
 import ctypes
+import fcntl
 import json
 import os
 import re
@@ -32,8 +39,16 @@ import stat
 import sys
 import tempfile
 
+# Without root: the user namespace maps the grader to this uid/gid inside.
 SANDBOX_UID = 65534
 SANDBOX_GID = 65534
+# As root: kernel N of those running at once gets uid and gid UID_BASE + N (N < UID_SLOTS).
+# The range is far above any account's uid (useradd stops at 60000, subordinate uids
+# for containers usually start at 100000 and take 65536 each).
+UID_BASE = 1_900_000_000
+UID_SLOTS = 4096
+# Where the course package the grader runs is bound inside the sandbox (on PYTHONPATH).
+COURSE_LIB_INSIDE = "/run/course-lib"
 KERNEL_JSON_INSIDE = "/run/course-kernel/connection.json"
 GUARD_EXTENSION = "course.sandbox_kernel.guard"
 
@@ -45,6 +60,10 @@ DEFAULTS = {
     "fsize": "512M",     # RLIMIT_FSIZE: largest file the kernel may write
     "nofile": "1024",    # RLIMIT_NOFILE
     "tmp_size": "256M",  # size of the private /tmp (tmpfs: it is RAM, not covered by RLIMIT_AS)
+    # The kernel's working folder is a tmpfs of this size holding the submission's files
+    # (read-only): what the kernel writes there is capped in total, and none of it reaches
+    # the disk or the autograded/ folder.
+    "work_size": "256M",
 }
 
 # Environment passed into the sandbox (everything else is dropped).
@@ -56,11 +75,15 @@ PASS_ENV = (
     "COURSE_KERNEL_MAX_OUTPUT_BYTES",
 )
 
-PASSWD = (
-    "root:x:0:0:root:/root:/usr/sbin/nologin\n"
-    f"nobody:x:{SANDBOX_UID}:{SANDBOX_GID}:nobody:/tmp:/usr/sbin/nologin\n"
-)
-GROUP = f"root:x:0:\nnogroup:x:{SANDBOX_GID}:\n"
+
+
+def passwd_text(uid):
+    return ("root:x:0:0:root:/root:/usr/sbin/nologin\n"
+            f"student:x:{uid}:{uid}:student:/tmp:/usr/sbin/nologin\n")
+
+
+def group_text(gid):
+    return f"root:x:0:\nstudent:x:{gid}:\n"
 
 # Files in the submission folder a course root has and a submission folder never has:
 # refuse to expose such a folder read-write.
@@ -109,20 +132,74 @@ def settings_from(args_values, environ=os.environ):
         "fsize": parse_size(out["fsize"]),
         "nofile": parse_count(out["nofile"]),
         "tmp_size": parse_size(out["tmp_size"]),
+        "work_size": parse_size(out["work_size"]),
     }
 
 
-def python_paths():
-    """The read-only Python environment: (venv prefix, base installation, course package dir)."""
-    venv = os.path.realpath(sys.prefix)
-    base = os.path.realpath(sys.base_prefix)
-    import importlib.util
+def course_package_dir():
+    """The folder of the ``course`` package this launcher belongs to: the one the grader
+    runs, since its kernelspec names this very file (whatever an editable finder or
+    site-packages would import under that name)."""
+    folder = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    if not os.path.isfile(os.path.join(folder, "sandbox_kernel", "guard.py")):
+        raise SandboxError(f"{folder} does not look like the course package (no sandbox_kernel/guard.py)")
+    return folder
 
-    spec = importlib.util.find_spec("course")
-    if spec is None or not spec.submodule_search_locations:
-        raise SandboxError("the course package is not importable from " + sys.executable)
-    course_dir = os.path.realpath(list(spec.submodule_search_locations)[0])
-    return venv, base, course_dir
+
+def _looks_like_course_root(path):
+    """A folder that holds a course's private files: never exposed to student code."""
+    return any(os.path.exists(os.path.join(path, name))
+               for name in ("nbgrader_config.py", "gradebook.db", "source", "submitted", "autograded"))
+
+
+def _editable_paths():
+    """Package folders that setuptools' editable finders (``__editable___*_finder``, loaded
+    from a .pth file at start-up) map module names to."""
+    out = []
+    for name, module in list(sys.modules.items()):
+        mapping = getattr(module, "MAPPING", None) if name.startswith("__editable__") else None
+        if isinstance(mapping, dict):
+            out += [p for p in mapping.values() if isinstance(p, str)]
+    return out
+
+
+def readonly_paths(environ=os.environ):
+    """The folders the kernel needs read-only to run Python with numpy and the course.
+
+    Found from this interpreter: the venv (``sys.prefix``) and the installation it is
+    built on (``sys.base_prefix``); every ``sys.path`` folder outside those (a .pth
+    file's, a second site-packages) unless it is a course folder or the current one;
+    the folders editable finders map packages to. Returns (paths, course_dir); the
+    course package is bound separately at COURSE_LIB_INSIDE so that the kernel imports
+    the very copy the grader runs, whatever an editable finder says.
+    """
+    course_dir = course_package_dir()
+    candidates = [os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)]
+    here = os.path.realpath(os.getcwd())
+    for entry in sys.path:
+        if not entry:
+            continue  # '' is the current folder
+        real = os.path.realpath(entry)
+        if real == here or not os.path.isdir(real):
+            continue
+        # A folder of a course checkout (its tests/, its root) is not for student code;
+        # a site-packages inside one (a venv kept in the checkout) is.
+        in_site = any(part in ("site-packages", "dist-packages") for part in real.split(os.sep))
+        if not in_site and any(_looks_like_course_root(p) for p in [real] + _parents(real)):
+            continue
+        candidates.append(real)
+    for path in _editable_paths():
+        real = os.path.realpath(path)
+        if os.path.isdir(real) and not _looks_like_course_root(real):
+            candidates.append(real)
+    out = []
+    # Shortest first, so that a folder inside one already bound is dropped.
+    for p in sorted(set(candidates), key=lambda p: (len(p), p)):
+        if p in ("/", "/usr") or p.startswith("/usr/") or p.startswith("/proc") or p.startswith("/dev"):
+            continue  # /usr is bound anyway; / would expose everything
+        if not any(p == q or p.startswith(q.rstrip("/") + "/") for q in out):
+            out.append(p)
+    return out, course_dir
 
 
 def state_dir():
@@ -158,6 +235,68 @@ def clean_stale(root):
             shutil.rmtree(os.path.join(root, name), ignore_errors=True)
 
 
+def _uids_in_use():
+    """Real uids of the processes on this machine."""
+    uids = set()
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/status") as f:
+                    for line in f:
+                        if line.startswith("Uid:"):
+                            uids.add(int(line.split()[1]))
+                            break
+            except OSError:
+                pass
+    return uids
+
+
+def allocate_uid(root, pid=None):
+    """A uid of UID_BASE + N that no running kernel and no process uses, reserved for
+    process ``pid`` (default this one: the launcher, whose pid bwrap keeps after exec)
+    until it is gone. Reservations are files ``<root>/uids/<uid>`` holding the pid,
+    taken under a lock so that two kernels starting at once never share a uid."""
+    pid = pid or os.getpid()
+    folder = os.path.join(root, "uids")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    with open(os.path.join(root, "uids.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        taken = set()
+        for name in os.listdir(folder):
+            try:
+                with open(os.path.join(folder, name)) as f:
+                    holder = int(f.read().strip() or 0)
+            except (OSError, ValueError):
+                continue
+            if holder and holder != pid and _pid_alive(holder):
+                taken.add(int(name))
+            else:
+                os.unlink(os.path.join(folder, name))
+        busy = _uids_in_use()
+        for uid in range(UID_BASE, UID_BASE + UID_SLOTS):
+            if uid not in taken and uid not in busy:
+                with open(os.path.join(folder, str(uid)), "w") as f:
+                    f.write(str(pid))
+                return uid
+    raise SandboxError(f"all {UID_SLOTS} sandbox uids are in use: too many kernels at once")
+
+
+def release_uids(root, pid=None):
+    """Drop the uid reservations held by ``pid`` (default this process): for a caller
+    that ran the sandbox as a child (the probe) rather than exec'ing it."""
+    pid = pid or os.getpid()
+    folder = os.path.join(root, "uids")
+    with open(os.path.join(root, "uids.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for name in os.listdir(folder) if os.path.isdir(folder) else []:
+            try:
+                with open(os.path.join(folder, name)) as f:
+                    if int(f.read().strip() or 0) == pid:
+                        os.unlink(os.path.join(folder, name))
+            except (OSError, ValueError):
+                pass
+
+
 def read_connection(path):
     with open(path) as f:
         info = json.load(f)
@@ -180,7 +319,7 @@ def ipc_ports(info):
     return [int(info[k]) for k in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")]
 
 
-def prepare_ipc(info, root, privileged):
+def prepare_ipc(info, root, privileged, uid=SANDBOX_UID):
     """Make the private folder the kernel binds its sockets in, and link the client's paths to it.
 
     The grader connects to ``<ip>-<port>``. Inside the sandbox a private folder is mounted
@@ -194,7 +333,7 @@ def prepare_ipc(info, root, privileged):
     os.makedirs(host_dir, mode=0o700, exist_ok=True)
     private = tempfile.mkdtemp(prefix=f"k{os.getpid()}-", dir=root)
     if privileged:
-        os.chown(private, SANDBOX_UID, SANDBOX_GID)
+        os.chown(private, uid, uid)
     os.chmod(private, 0o700)
     for port in ipc_ports(info):
         link = f"{ip}-{port}"
@@ -229,10 +368,27 @@ def _parents(path):
     return list(reversed(out))
 
 
+def workdir_entries(cwd):
+    """Names in the submission folder the kernel may read: regular files and folders,
+    not notebooks, not links (nothing outside the folder), not what was set aside."""
+    out = []
+    for name in sorted(os.listdir(cwd)):
+        st = os.lstat(os.path.join(cwd, name))
+        if name.endswith(".ipynb") or name == ".set-aside":
+            continue
+        if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+            out.append(name)
+    return out
+
+
 def build_bwrap_argv(*, bwrap, setpriv, prlimit, privileged, limits, cwd, ro_paths,
                      ipc_host_dir, ipc_private, conn_fd, passwd_fd, group_fd,
-                     kernel_argv, env):
-    """The full command line; pure function of its inputs (tested directly)."""
+                     kernel_argv, env, uid=SANDBOX_UID, course_dir=None, work_entries=None):
+    """The full command line; pure function of its inputs (tested directly).
+
+    uid: the kernel's uid (and gid) when privileged. course_dir: the course package,
+    bound at COURSE_LIB_INSIDE/course. work_entries: names in ``cwd`` to show the
+    kernel read-only (default: every file and folder but notebooks and links)."""
     a = [bwrap]
     if not privileged:
         a += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
@@ -256,8 +412,9 @@ def build_bwrap_argv(*, bwrap, setpriv, prlimit, privileged, limits, cwd, ro_pat
             a += ["--symlink", os.readlink(host), host]
         elif os.path.isdir(host):
             a += ["--ro-bind", host, host]
-    # /etc/fonts: matplotlib draws text through fontconfig, which complains on
-    # every plot without its configuration.
+    # /etc/fonts: matplotlib asks fontconfig (fc-list) for fonts, which prints
+    # "Fontconfig error" without its configuration, or when /etc is not readable.
+    mkdirs("/etc")
     for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf", "/etc/fonts"):
         if os.path.exists(etc):
             a += ["--ro-bind", etc, etc]
@@ -270,14 +427,19 @@ def build_bwrap_argv(*, bwrap, setpriv, prlimit, privileged, limits, cwd, ro_pat
     for path in ro_paths:
         mkdirs(os.path.dirname(path))
         a += ["--ro-bind", path, path]
+    if course_dir:
+        mkdirs(COURSE_LIB_INSIDE)
+        a += ["--ro-bind", course_dir, COURSE_LIB_INSIDE + "/course"]
 
+    # The working folder: a tmpfs of its own size (the disk quota), at the submission
+    # folder's path, showing the submission's files read-only. The notebooks are left
+    # out: they hold the restored test cells, hidden tests included, while grading.
     mkdirs(os.path.dirname(cwd))
-    a += ["--bind", cwd, cwd]
-    # The notebooks in the submission folder hold the restored test cells, hidden tests
-    # included: student code must not read them while it is graded.
-    for name in sorted(os.listdir(cwd)):
-        if name.endswith(".ipynb") and os.path.isfile(os.path.join(cwd, name)):
-            a += ["--ro-bind", "/dev/null", os.path.join(cwd, name)]
+    a += ["--perms", "1777", "--size", str(max(limits["work_size"], 1 << 20)), "--tmpfs", cwd]
+    if work_entries is None:
+        work_entries = workdir_entries(cwd)
+    for name in work_entries:
+        a += ["--ro-bind", os.path.join(cwd, name), os.path.join(cwd, name)]
 
     mkdirs(os.path.dirname(ipc_host_dir))
     a += ["--bind", ipc_private, ipc_host_dir]
@@ -293,7 +455,7 @@ def build_bwrap_argv(*, bwrap, setpriv, prlimit, privileged, limits, cwd, ro_pat
     a.append("--")
 
     if privileged:
-        a += [setpriv, "--reuid", str(SANDBOX_UID), "--regid", str(SANDBOX_GID),
+        a += [setpriv, "--reuid", str(uid), "--regid", str(uid),
               "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
               "--"]
 
@@ -374,7 +536,10 @@ def _die_with_parent():
 def tools():
     found = {}
     for name in ("bwrap", "setpriv", "prlimit"):
-        path = shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin:" + os.environ.get("PATH", ""))
+        # COURSE_SANDBOX_BWRAP: a bubblewrap installed elsewhere (e.g. /opt/bin/bwrap).
+        override = os.environ.get("COURSE_SANDBOX_" + name.upper()) if name == "bwrap" else None
+        path = override if override and os.access(override, os.X_OK) else None if override else \
+            shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin:" + os.environ.get("PATH", ""))
         if path is None:
             pkg = {"bwrap": "bubblewrap"}.get(name, "util-linux")
             raise SandboxError(f"{name} is not installed (Debian package {pkg}; run scripts/install-system-deps.sh)")
@@ -388,33 +553,27 @@ def prepare(connection_file, extra, limit_args, cwd=None, environ=os.environ, ke
     limits = settings_from(limit_args, environ)
     t = tools()
     privileged = os.geteuid() == 0
-    venv, base, course_dir = python_paths()
-    ro_paths = []
-    for p in (base, venv, course_dir):
-        if not any(p == q or p.startswith(q.rstrip("/") + "/") for q in ro_paths):
-            ro_paths.append(p)
-    cwd = check_workdir(cwd or os.getcwd(), ro_paths)
+    ro_paths, course_dir = readonly_paths()
+    cwd = check_workdir(cwd or os.getcwd(), ro_paths + [course_dir])
 
     info = read_connection(connection_file)
     root = state_dir()
     clean_stale(root)
-    ipc_host_dir, ipc_private = prepare_ipc(info, root, privileged)
+    uid = allocate_uid(root) if privileged else SANDBOX_UID
+    ipc_host_dir, ipc_private = prepare_ipc(info, root, privileged, uid)
     if ipc_host_dir == cwd or ipc_host_dir.startswith(cwd + "/") or cwd.startswith(ipc_host_dir + "/"):
         raise SandboxError(f"the ipc folder {ipc_host_dir} overlaps the submission folder {cwd}")
-    if privileged and os.path.basename(os.path.dirname(os.path.dirname(cwd))) == "autograded":
-        # The kernel runs as 65534 and writes its files into the submission folder.
-        # Only ever a graded copy (autograded/<student>/<assignment>): never hand
-        # a folder of source/ or release/ to uid 65534.
-        os.chown(cwd, SANDBOX_UID, SANDBOX_GID)
 
     with open(connection_file) as f:
         conn_text = f.read()
+    env = sandbox_env(environ)
+    env["PYTHONPATH"] = COURSE_LIB_INSIDE
     argv = build_bwrap_argv(
         bwrap=t["bwrap"], setpriv=t["setpriv"], prlimit=t["prlimit"], privileged=privileged,
         limits=limits, cwd=cwd, ro_paths=ro_paths, ipc_host_dir=ipc_host_dir,
-        ipc_private=ipc_private, conn_fd=_data_fd(conn_text), passwd_fd=_data_fd(PASSWD),
-        group_fd=_data_fd(GROUP), kernel_argv=kernel_argv or kernel_command(extra),
-        env=sandbox_env(environ),
+        ipc_private=ipc_private, conn_fd=_data_fd(conn_text), passwd_fd=_data_fd(passwd_text(uid)),
+        group_fd=_data_fd(group_text(uid)), kernel_argv=kernel_argv or kernel_command(extra),
+        env=env, uid=uid, course_dir=course_dir,
     )
     return argv
 
