@@ -224,6 +224,8 @@ def classify(root, assignment, student, result, notes, audit_findings=()):
             notes.append("stopped: " + str(r["stopped_at"].get("reason", "")))
     if any(r.get("status") == "timed_out" for r in reports):
         status = "timed out"
+    if any(r.get("status") == "time_budget" for r in reports):
+        status = "time budget exhausted"  # the notebook's time budget (course.limits) ran out
     if any(r.get("status") == "crashed" for r in reports):
         status = "crashed"
     if status == "graded" and _needs_manual(root, assignment, student):
