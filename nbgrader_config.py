@@ -83,6 +83,16 @@ c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",
 }
 
+# --- Written questions -----------------------------------------------------------
+# Each written question has an answer cell below it (tag written-answer). By default
+# answers are not graded. Set points > 0 and rebuild (python -m course build): every
+# answer becomes a manually graded answer worth that many points, graded by hand in
+# nbgrader's formgrader (course/written_answers.py).
+from course.written_answers import generate_preprocessors  # noqa: E402
+
+c.GenerateAssignment.preprocessors = generate_preprocessors()
+c.GradeWrittenAnswers.points = 0
+
 # --- Distribution: exchange, due dates, late work ---------------------------------
 # (course/exchange.py, course/lms.py, course/late.py; README "Getting work to students")
 # The exchange is the folder that `python -m course release`, the students'
