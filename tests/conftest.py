@@ -4,6 +4,7 @@ Executing notebooks is the slow part, so every notebook is generated once and
 every sample submission graded once per session; the tests read the results.
 """
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,10 @@ import pytest
 from course import grades, pipeline, samples
 
 REPO = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = pipeline.assignments(REPO)
+# COURSE_TEST_ASSIGNMENTS=02_softmax,03_layers limits a run to some assignments (authors
+# iterating on one notebook); unset, the suite covers every assignment.
+ASSIGNMENTS = [a for a in pipeline.assignments(REPO)
+               if a in os.environ.get("COURSE_TEST_ASSIGNMENTS", a).split(",")]
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +26,7 @@ def course_root(tmp_path_factory):
     shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     shutil.copytree(REPO / "source", root / "source")
     shutil.copytree(REPO / "tests" / "bugs", root / "tests" / "bugs")
-    for assignment in pipeline.assignments(root):
+    for assignment in ASSIGNMENTS:
         pipeline.generate(root, assignment)
     return root
 
@@ -36,9 +40,30 @@ def graded(course_root):
              "samples": {assignment: sample_students rows}}.
     """
     results, sample_rows = {}, {}
-    for assignment in pipeline.assignments(course_root):
+    for assignment in ASSIGNMENTS:
         sample_rows[assignment] = samples.write_samples(course_root, assignment)
         for r in pipeline.grade(course_root, assignment, workers=2, progress=False):
             results[(assignment, r["student"])] = r
     rows = {(r["assignment"], r["student"]): r for r in grades.scores(course_root)}
     return {"rows": rows, "results": results, "samples": sample_rows}
+
+
+@pytest.fixture(scope="session")
+def validated(course_root, graded):
+    """{assignment: {student: {failed test cell: message}}}: `nbgrader validate` of every
+    sample's filled release notebook, as the student would run it before submitting."""
+    import catalogue_runs
+
+    return {assignment: catalogue_runs.validate_samples(course_root, assignment, rows)
+            for assignment, rows in graded["samples"].items()}
+
+
+# Filled by tests/test_catalogue.py: {assignment: (bugs caught by visible tests, bugs)}.
+VISIBLE_SHARE = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if VISIBLE_SHARE:
+        terminalreporter.section("bugs caught by the visible tests (nbgrader validate)")
+        for assignment, (caught, total) in sorted(VISIBLE_SHARE.items()):
+            terminalreporter.write_line(f"{assignment}: {caught} of {total} ({caught / total:.0%})")

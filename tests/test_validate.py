@@ -25,3 +25,31 @@ def test_release_fails_validation(assignment):
         assert result.get("failed"), (
             f"the untouched release {path.relative_to(REPO)} passes validation: "
             "a test cell does not depend on the student's work")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_validate_prints_whole_messages(validated, course_root, assignment):
+    """`nbgrader validate` run by a student in the course folder shows every line of a
+    failing visible test's message whole (nbgrader cuts lines at Validator.width)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    failing = {student: cells for student, cells in validated[assignment].items()
+               if student.startswith("bug-") and cells}
+    if not failing:
+        pytest.fail(f"no catalogued bug of {assignment} fails a visible test")
+    student = min(failing, key=lambda s: -max(len(line) for m in failing[s].values()
+                                              for line in m.splitlines()))
+    folder = Path(course_root) / "validate" / student / assignment
+    notebook = next(folder.glob("*.ipynb"))
+    out = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "validate", str(notebook)],
+                         cwd=course_root, capture_output=True, text=True, timeout=300)
+    printed = out.stdout + out.stderr
+    assert "VALIDATION FAILED" in printed, printed[-2000:]
+    from nbconvert.filters import strip_ansi
+
+    for message in failing[student].values():
+        for line in strip_ansi(message).splitlines():
+            if line.startswith("AssertionError") or "Likely cause" in line or "first" in line:
+                assert line.strip() in printed, f"validate cut this line of {student}'s message:\n{line}"
