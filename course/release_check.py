@@ -2,10 +2,12 @@
 
 Drift: regenerating the release from source/ in a scratch copy of the course
 must give byte-identical files. Leak: no solution or hidden-test marker, and no
-line of solution or hidden-test code, may reach a released notebook.
+line of solution or hidden-test code, may reach a released notebook, and no
+text meant for instructors (paths of the course repository, asides to them).
 """
 
 import filecmp
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,6 +17,12 @@ import nbformat
 from . import pipeline
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+# Text addressed to instructors, or naming files only the course repository has.
+# Students may read that an instructor grades their answers; not asides to one.
+INSTRUCTOR_TEXT = re.compile(
+    r"\binstructors?\s*:|\(\s*instructors?\b|\bINSTRUCTORS\.md|\bAUTHORING\.md"
+    r"|\b(?:bench|tests|source|autograded|submitted)/|\bgradebook\.db\b|\banswer key",
+    re.IGNORECASE)
 # Lines this short or this generic appear in any code; they prove nothing.
 _MIN_LINE = 12
 
@@ -65,7 +73,19 @@ def leaks(root, release_root=None, assignment_ids=None):
             code = {line.strip() for cell in released.cells for line in cell.source.splitlines()}
             for line in sorted(secret_lines(nbformat.read(src_path, as_version=4)) & code):
                 findings.append(f"{rel_path}: solution or hidden-test line leaked: {line!r}")
+            findings += instructor_text(rel_path, released)
     return findings
+
+
+def instructor_text(path, nb):
+    """Findings for text meant for instructors in a released notebook's cells."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for match in INSTRUCTOR_TEXT.finditer(cell.source):
+            start = max(0, match.start() - 30)
+            found.append(f"{path}: cell {index} speaks to instructors: "
+                         f"...{cell.source[start:match.end() + 30]!r}...")
+    return found
 
 
 def _files(folder):

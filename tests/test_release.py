@@ -105,3 +105,19 @@ def test_package_holds_no_solution(assignment):
         mine = {tuple(code[i:i + 3]) for i in range(len(code) - 2)}
         found += [(path.name, w) for w in windows & mine]
     assert not found, f"course/ contains solution code of {assignment}: {found[:3]}"
+
+
+def test_leak_check_flags_text_meant_for_instructors():
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from course import release_check
+
+    asides = ["# The hyperparameters (bench/digits_mlp.py uses this cell)",
+              "Due in a week (instructors: including late days).",
+              "See INSTRUCTORS.md for the answer key."]
+    fine = ["Written questions are not graded automatically; your instructor may grade them by hand.",
+            "Ask your instructor if the environment check fails."]
+    nb = new_notebook(cells=[new_markdown_cell(t) for t in asides + fine])
+    found = release_check.instructor_text("x.ipynb", nb)
+    flagged = {int(line.split("cell ")[1].split(":")[0]) for line in found}
+    assert flagged == {0, 1, 2}, found
