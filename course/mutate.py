@@ -189,7 +189,14 @@ class _Proposals(ast.NodeVisitor):
         if self._inside(node) and isinstance(node.op, ast.USub):
             if isinstance(node.operand, ast.Constant) and id(node.operand) in self.axis_values:
                 return  # axis=-1 is the axis operator's
-            self.add("unary_minus", self.src.start(node), self.src.start(node.operand), "")
+            # drop the "-" and the blanks after it; not up to the operand's start, which
+            # lies inside any parentheses around it: -(y + 1) -> (y + 1)
+            a = b = self.src.start(node)
+            if self.src.data[a:a + 1] == b"-":
+                b = a + 1
+                while self.src.data[b:b + 1] in (b" ", b"\t"):
+                    b += 1
+                self.add("unary_minus", a, b, "")
         self.generic_visit(node)
 
     def visit_Call(self, node):
