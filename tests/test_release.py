@@ -119,5 +119,5 @@ def test_leak_check_flags_text_meant_for_instructors():
             "Ask your instructor if the environment check fails."]
     nb = new_notebook(cells=[new_markdown_cell(t) for t in asides + fine])
     found = release_check.instructor_text("x.ipynb", nb)
-    flagged = {int(line.split("cell ")[1].split(":")[0]) for line in found}
+    flagged = {int(line.split(": cell ")[1].split()[0]) for line in found}
     assert flagged == {0, 1, 2}, found
