@@ -5,6 +5,7 @@ named by its nbgrader grade_id, in the order the notebook shows it.
 """
 
 import csv
+import re
 from pathlib import Path
 
 import nbformat
@@ -64,7 +65,8 @@ def scores(root, assignment_ids=None):
 
 def export_csv(root, path, assignment_ids=None, extra_columns=None):
     """Write scores() as CSV: one row per student and assignment, one column per
-    problem (``<assignment>/<grade_id>``), then total and max_total.
+    problem (``<assignment>/<grade_id>``), then total and max_total. Every cell goes
+    through csv_safe, so that no id or note runs as a spreadsheet formula.
 
     extra_columns: optional {(student, assignment): {column: value}} merged in
     (the grading status, for instance). Returns the number of rows written.
@@ -86,8 +88,8 @@ def export_csv(root, path, assignment_ids=None, extra_columns=None):
     header = ["student", "assignment", *extra_names, *problem_columns, "total", "max_total"]
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=header, quoting=csv.QUOTE_MINIMAL)
-        writer.writeheader()
+        writer = csv.writer(f, quoting=csv.QUOTE_MINIMAL)
+        writer.writerow([csv_safe(name) for name in header])
         for row in rows:
             out = {"student": row["student"], "assignment": row["assignment"],
                    "total": "" if row["total"] is None else _num(row["total"]),
@@ -95,12 +97,28 @@ def export_csv(root, path, assignment_ids=None, extra_columns=None):
             for gid, value in row["scores"].items():
                 out[f"{row['assignment']}/{gid}"] = "" if value is None else _num(value)
             out.update((extra_columns or {}).get((row["student"], row["assignment"]), {}))
-            writer.writerow(out)
+            # every cell, whatever its source: ids, notes and file names come from submissions
+            writer.writerow([csv_safe("" if out.get(name) is None else str(out[name])) for name in header])
     return len(rows)
 
 
 def _num(value):
     return f"{value:g}"
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (=HYPERLINK(...),
+# +cmd|..., -1+1, @SUM(...)), or drops the tab or carriage return and reads the next
+# character so. OWASP's advice for CSV injection: start such a cell with a quote.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
+def csv_safe(value):
+    """`value` as a CSV cell that a spreadsheet shows as text, never runs: a text that
+    begins like a formula gets a leading ', a plain number (-0.5) stays a number."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.match(value):
+        return "'" + value
+    return value
 
 
 def table(rows, assignment):

@@ -33,13 +33,22 @@ match no pattern, ids of students not in the roster, files that are not
 notebooks, unknown notebook names; written but reported: notebooks that are not
 valid JSON (grading marks them "not graded").
 
+Each member is streamed to disk in small pieces with a running count of its bytes,
+whatever its header claims, and stopped at the notebook size limit (the smaller of
+SubmissionLimits.max_notebook_mb and CourseDirectory.max_file_size): a member that lies
+about its size, is damaged or uses another compression than deflate is skipped and
+reported, and every good member of the same zip is still collected. No member is ever
+held whole in memory.
+
 A student's earlier submitted/<student>/<assignment> folder is replaced.
 """
 
 import datetime
 import re
 import shutil
+import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 import nbformat
@@ -129,7 +138,7 @@ def plan(root, assignment, zip_path):
     config = load_config(root)
     patterns = _compile(LmsZip(config=config).patterns)
     zone = policy(root).timezone
-    max_bytes = int(config.CourseDirectory.get("max_file_size", 100000)) * 1000
+    max_bytes = member_limit(root, config)
     lookup, have_roster = _student_lookup(root)
     report = {"chosen": {}, "unmatched": [], "unknown_student": [], "not_notebook": [],
               "duplicates": [], "renamed": [], "junk": [], "too_big": [], "late_marked": set(),
@@ -166,7 +175,8 @@ def plan(root, assignment, zip_path):
                 report[key].append((name, note))
                 continue
             if info.file_size > max_bytes:
-                report["too_big"].append((name, f"{info.file_size} bytes, over CourseDirectory.max_file_size"))
+                report["too_big"].append((name, f"its header says {info.file_size} bytes, over the limit "
+                                                f"of {max_bytes} (SubmissionLimits.max_notebook_mb)"))
                 continue
             when = None
             if groups.get("timestamp"):
@@ -179,7 +189,7 @@ def plan(root, assignment, zip_path):
                 report["late_marked"].add(student)
             seq = int(groups["seq"]) if (groups.get("seq") or "").isdigit() else -1
             rank = (when or datetime.datetime.min, seq, _attempt(groups["file"]), info.date_time, order)
-            candidates.append({"student": student, "notebook": notebook, "zip_name": name,
+            candidates.append({"student": student, "notebook": notebook, "zip_name": name, "info": info,
                                "timestamp": when, "rank": rank, "note": note})
         for c in sorted(candidates, key=lambda c: c["rank"]):
             key = (c["student"], c["notebook"])
@@ -190,8 +200,48 @@ def plan(root, assignment, zip_path):
         for c in report["chosen"].values():
             if c["note"]:
                 report["renamed"].append((c["zip_name"], c["note"]))
-            c["data"] = archive.read(c["zip_name"])
+    report["max_bytes"] = max_bytes
     return report
+
+
+def member_limit(root, config):
+    """Bytes one collected notebook may inflate to."""
+    from .intake import limits
+
+    nbgrader_cap = int(config.CourseDirectory.get("max_file_size", 100000)) * 1000
+    return int(min(nbgrader_cap, limits(root).max_notebook_mb * 1e6))
+
+
+CHUNK = 64 * 1024  # bytes inflated at a time: the most memory one member takes
+
+
+def extract(archive, info, dest, limit):
+    """Stream zip member `info` into the file `dest`, stopping past `limit` bytes whatever
+    its header says. Returns None, or why the member was not collected (and no `dest`).
+
+    zipfile's own read() inflates up to 2 GiB in one step, so a member whose header
+    lies took gigabytes; reading CHUNK bytes at a time bounds it. bzip2 and lzma members
+    are refused: zipfile inflates each of their pieces without a bound.
+    """
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return (f"compressed with method {info.compress_type}, not deflate: not collected "
+                "(zip it again with the usual compression)")
+    written, reason = 0, None
+    try:
+        with archive.open(info) as src, open(dest, "wb") as out:
+            while chunk := src.read(CHUNK):
+                written += len(chunk)
+                if written > limit:
+                    reason = (f"inflates past {limit} bytes although its header says {info.file_size}: "
+                              "not collected")
+                    break
+                out.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError,
+            ValueError) as err:  # a damaged, truncated or encrypted member
+        reason = f"damaged in the zip ({type(err).__name__}: {str(err)[:120]}): not collected"
+    if reason:
+        Path(dest).unlink(missing_ok=True)
+    return reason
 
 
 def collect_zip(root, assignment, zip_path):
@@ -201,29 +251,42 @@ def collect_zip(root, assignment, zip_path):
         raise CourseError(f"No assignment {assignment!r} in {root}/source "
                           f"(known: {', '.join(assignments(root))})")
     report = plan(root, assignment, zip_path)
-    by_student = {}
-    for (student, notebook), c in report["chosen"].items():
-        by_student.setdefault(student, []).append(c)
-    report["written"], report["replaced"], report["unreadable"] = {}, [], []
-    for student, chosen in sorted(by_student.items()):
-        folder = Path(root) / "submitted" / student / assignment
-        if folder.exists():
-            shutil.rmtree(folder)
-            report["replaced"].append(student)
-        folder.mkdir(parents=True)
-        for c in chosen:
-            (folder / c["notebook"]).write_bytes(c["data"])
-            try:
-                nbformat.reads(c["data"].decode("utf-8"), as_version=4)
-            except Exception as err:  # any parse failure means the same here
-                first = (str(err).strip().splitlines() or [type(err).__name__])[0][:120]
-                report["unreadable"].append((c["zip_name"], f"not a readable notebook ({first})"))
-        stamps = [c["timestamp"] for c in chosen if c["timestamp"] is not None]
-        if stamps:
-            # nbgrader reads the submission time from timestamp.txt
-            (folder / "timestamp.txt").write_text(max(stamps).strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
-        report["written"][student] = sorted(c["notebook"] for c in chosen)
+    report["written"], report["replaced"], report["unreadable"], report["damaged"] = {}, [], [], []
+    with zipfile.ZipFile(zip_path) as archive, \
+            tempfile.TemporaryDirectory(dir=root, prefix=".collect-zip-") as tmp:
+        # Every member is extracted first; a student's earlier copy is replaced only
+        # by members that came out whole.
+        by_student = {}
+        for n, ((student, notebook), c) in enumerate(sorted(report["chosen"].items())):
+            c["file"] = Path(tmp) / f"{n}.ipynb"
+            reason = extract(archive, c["info"], c["file"], report["max_bytes"])
+            if reason:
+                report["damaged"].append((c["zip_name"], reason))
+            else:
+                by_student.setdefault(student, []).append(c)
+        for student, chosen in sorted(by_student.items()):
+            _write_student(Path(root) / "submitted" / student / assignment, student, chosen, report)
     return report
+
+
+def _write_student(folder, student, chosen, report):
+    """Replace `folder` with the extracted notebooks of one student; note what was written."""
+    if folder.exists():
+        shutil.rmtree(folder)
+        report["replaced"].append(student)
+    folder.mkdir(parents=True)
+    for c in chosen:
+        shutil.move(c["file"], folder / c["notebook"])
+        try:
+            nbformat.read(folder / c["notebook"], as_version=4)
+        except Exception as err:  # any parse failure means the same here
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0][:120]
+            report["unreadable"].append((c["zip_name"], f"not a readable notebook ({first})"))
+    stamps = [c["timestamp"] for c in chosen if c["timestamp"] is not None]
+    if stamps:
+        # nbgrader reads the submission time from timestamp.txt
+        (folder / "timestamp.txt").write_text(max(stamps).strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    report["written"][student] = sorted(c["notebook"] for c in chosen)
 
 
 def format_report(assignment, report):
@@ -241,6 +304,7 @@ def format_report(assignment, report):
         ("duplicates", "DUPLICATE (the newest was kept)"),
         ("not_notebook", "NOT A NOTEBOOK (ignored)"),
         ("too_big", "TOO BIG (not collected)"),
+        ("damaged", "DAMAGED OR LYING ABOUT ITS SIZE (not collected)"),
         ("unreadable", "UNREADABLE (collected; grading will say 'not graded')"),
         ("renamed", "RENAMED"),
     ]

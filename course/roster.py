@@ -144,10 +144,12 @@ def cmd_import(args):
 
 
 def cmd_list(args):
+    from .grades import csv_safe  # names come from a roster file: never a formula
+
     rows = students(args.root)
     writer = csv.DictWriter(sys.stdout, fieldnames=list(REQUIRED + OPTIONAL), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: csv_safe(v) for k, v in row.items()} for row in rows)
     print(f"# {len(rows)} students in the gradebook", file=sys.stderr)
     return 0
 

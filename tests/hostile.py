@@ -194,38 +194,40 @@ def load_json(path):
 
 # -- hostile archives and folders, for the tiny course (tests/tiny_course.py) -----------
 def lying_zip(path, name, inflated_bytes, claimed_bytes, good=()):
-    """A zip whose member `name` inflates to `inflated_bytes` zeros while both of its
-    headers (local and central directory) claim `claimed_bytes`; `good` is a list of
-    (name, bytes) members written honestly before it. Built by streaming, so that
-    making it never holds the inflated data in memory. Returns path."""
+    """A zip of the honest members `good` [(name, bytes)], then a member `name` whose
+    deflated data inflate to `inflated_bytes` zeros while its local and central headers
+    claim `claimed_bytes` (and a CRC of 0). Written by hand, in a second whatever the
+    size: the deflate stream is one flushed 1 MiB block of zeros repeated. Returns path."""
     import struct
-    import zipfile
+    import zlib
 
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for good_name, data in good:
-            z.writestr(good_name, data)
-        chunk = bytes(1 << 20)
-        with z.open(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), "w") as f:
-            left = inflated_bytes
-            while left > 0:
-                f.write(chunk[:min(left, len(chunk))])
-                left -= min(left, len(chunk))
-    with zipfile.ZipFile(path) as z:
-        info = z.getinfo(name)
-        start_dir = z.start_dir
-    with open(path, "r+b") as f:
-        f.seek(info.header_offset + 22)  # local header: uncompressed size
-        f.write(struct.pack("<I", claimed_bytes))
-        f.seek(start_dir)
-        while True:  # walk the central directory to this member's entry
-            head = f.read(46)
-            if head[:4] != b"PK\x01\x02":
-                raise ValueError("central directory entry not found")
-            n, m, k = struct.unpack("<HHH", head[28:34])
-            entry_name = f.read(n).decode()
-            if entry_name == name:
-                f.seek(-(n + 46) + 24, 1)  # central header: uncompressed size
-                f.write(struct.pack("<I", claimed_bytes))
-                break
-            f.seek(m + k, 1)
+    def deflate(data):
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        return c.compress(data) + c.flush()
+
+    members = [(n, deflate(d), zlib.crc32(d), len(d)) for n, d in good]
+    with open(path, "wb") as f:
+        central = []
+        for n, data, crc, size in members:
+            central.append((n, crc, len(data), size, f.tell()))
+            f.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), size,
+                                len(n.encode()), 0) + n.encode() + data)
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        block = c.compress(bytes(1 << 20)) + c.flush(zlib.Z_FULL_FLUSH)
+        rest = inflated_bytes % (1 << 20)
+        tail = c.compress(bytes(rest)) + c.flush()
+        csize = (inflated_bytes >> 20) * len(block) + len(tail)
+        offset = f.tell()
+        f.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, 0, csize, claimed_bytes,
+                            len(name.encode()), 0) + name.encode())
+        for _ in range(inflated_bytes >> 20):
+            f.write(block)
+        f.write(tail)
+        central.append((name, 0, csize, claimed_bytes, offset))
+        start = f.tell()
+        for n, crc, cs, size, off in central:
+            f.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, cs, size,
+                                len(n.encode()), 0, 0, 0, 0, 0, off) + n.encode())
+        f.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central),
+                            f.tell() - start, start, 0))
     return path
