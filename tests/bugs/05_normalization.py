@@ -309,7 +309,7 @@ VARIANTS = [
         '= batchnorm_backward(dh, norm_cache)', '= batchnorm_backward_alt(dh, norm_cache)')]},
     {"name": "net_reg_in_one_sum", "edits": [("fc_net",
         "            loss += 0.5 * self.reg * np.sum(W * W)\n", ""),
-        ("fc_net", "        return loss, grads\n",
+        ("fc_net", "        return loss, grads",
          "        loss += 0.5 * self.reg * sum(np.sum(self.params[f'W{k}'] ** 2) for k in range(1, L + 1))\n"
-         "        return loss, grads\n")]},
+         "        return loss, grads")]},
 ]
