@@ -11,6 +11,11 @@ its GetGrades (which reads the scores from the gradebook):
   error to ``Name: message`` plus the frames of the student's own cells (where
   in *their* code it failed), dropping every frame of the test cell itself and
   of library code; strips the quoted source line from warnings on stderr.
+- ``SanitizeStudentHTML``: nbconvert's SanitizeHTML (bleach) over everything a
+  student could have written or produced: every output (HTML is cleaned, JavaScript,
+  SVG and other active types are dropped), every raw cell and every markdown cell
+  except the instructor's locked ones, which OverwriteCells restored from the
+  gradebook. A student's own page thus runs none of the student's scripts.
 - ``FeedbackSummary``: puts a table at the top of the page, one row per
   problem: its score and, for a problem that lost points, the teaching message.
 
@@ -23,7 +28,9 @@ import html
 import re
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Any, List, Unicode
 
 from .pipeline import _quiet, _raise_on_failure, open_api
 
@@ -153,6 +160,29 @@ class HideHiddenTests(NbGraderPreprocessor):
         return cell, resources
 
 
+# What a student's HTML output may keep (bleach's default, plus tables and plain
+# layout, so that a DataFrame still reads as a table); no attributes but links' href
+# (http, https, mailto) and titles: no style, no event handlers.
+SAFE_TAGS = sorted({"a", "abbr", "acronym", "b", "blockquote", "code", "em", "i", "li", "ol",
+                    "strong", "ul", "p", "br", "hr", "pre", "span", "div", "sub", "sup",
+                    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"})
+SAFE_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "acronym": ["title"]}
+
+
+class SanitizeStudentHTML(SanitizeHTML):
+    """nbconvert's SanitizeHTML, except for the instructor's locked markdown cells."""
+
+    tags = List(Unicode(), default_value=SAFE_TAGS).tag(config=True)
+    attributes = Any(default_value=SAFE_ATTRIBUTES).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = _meta(cell)
+        if (cell.get("cell_type") == "markdown" and meta.get("locked") and meta.get("grade_id")
+                and not meta.get("solution")):
+            return cell, resources  # the instructor's text, put back by OverwriteCells
+        return super().preprocess_cell(cell, resources, index)
+
+
 def problem_rows(nb):
     """[(grade_id, score, points, message or None)] for the graded cells of a
     notebook after nbgrader's GetGrades (which puts score and points in the
@@ -233,7 +263,8 @@ def preprocessors():
     """GenerateFeedback's preprocessor list: nbgrader's, with ours after GetGrades."""
     from nbgrader.preprocessors import GetGrades
 
-    return [GetGrades, HideHiddenTests, FeedbackSummary, CSSHTMLHeaderPreprocessor]
+    # Sanitising before the summary: the summary is our own HTML, escaped where it quotes.
+    return [GetGrades, HideHiddenTests, SanitizeStudentHTML, FeedbackSummary, CSSHTMLHeaderPreprocessor]
 
 
 def overrides():
