@@ -100,6 +100,16 @@ BUGS = [
         "visible": True,
     },
     {
+        "name": "sexps_grad_in_place",
+        "why": "the step divides its input ddivexps in place: right numbers, but the caller's array changes",
+        "edits": [
+            ("grad_sexps", "dsexps = -ddivexps / sexps**2",
+             "ddivexps /= -sexps**2\n    dsexps = ddivexps"),
+        ],
+        "loses": ["test_grad_sexps"],
+        "visible": True,
+    },
+    {
         "name": "rowsum_path_dropped",
         "why": "exps reaches probs by two paths; only the product path is kept",
         "edits": [
