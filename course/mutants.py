@@ -223,28 +223,39 @@ def reference_scores(root, assignment, timeout, ignore_pattern):
 
 
 def measure(root, assignment, max_count=None, seed=0, workers=1, timeout=DEFAULT_TIMEOUT,
-            progress=True):
-    """Run the (sampled) mutants of one assignment; a Report."""
+            progress=True, exact=False):
+    """Run the (sampled) mutants of one assignment; a Report.
+
+    exact: grade each mutant through course.pipeline.grade in a scratch course (the
+    autograder itself, sandbox and gradebook included; timeout from nbgrader_config.py)
+    instead of running the source notebook directly."""
     start = time.perf_counter()
     # A snapshot of the assignment: the notebooks may be edited while this runs, and
     # each worker must read the very cells the mutants were made from.
     with tempfile.TemporaryDirectory(prefix="mutants-") as snapshot:
-        shutil.copytree(Path(root) / "source" / assignment, Path(snapshot) / "source" / assignment)
-        shutil.copy2(Path(root) / "nbgrader_config.py", Path(snapshot) / "nbgrader_config.py")
-        return _measure(Path(snapshot), assignment, max_count, seed, workers, timeout, progress, start)
+        root, snapshot = Path(root), Path(snapshot)
+        shutil.copytree(root / "source" / assignment, snapshot / "source" / assignment)
+        shutil.copy2(root / "nbgrader_config.py", snapshot / "nbgrader_config.py")
+        mutants = all_mutants(snapshot, assignment)
+        if not mutants:
+            raise CourseError(f"source/{assignment} has no solution region to mutate")
+        listed = read_equivalent(snapshot / "source" / assignment / EQUIVALENT_FILE)
+        ids = {m.id for m in mutants}
+        equivalent = {i: r for i, r in listed.items() if i in ids}
+        stale = {i: r for i, r in listed.items() if i not in ids}
+        chosen = sample([m for m in mutants if m.id not in equivalent], max_count, seed)
+        run = _run_through_pipeline if exact else _run_directly
+        outcomes = run(snapshot, assignment, chosen, workers, timeout, progress)
+    order = {m.id: i for i, m in enumerate(chosen)}
+    outcomes.sort(key=lambda o: order[o.mutant.id])
+    return Report(assignment, len(mutants), equivalent, stale, outcomes,
+                  round(time.perf_counter() - start, 1))
 
 
-def _measure(root, assignment, max_count, seed, workers, timeout, progress, start):
+def _run_directly(root, assignment, chosen, workers, timeout, progress):
+    """[Outcome]: each mutant's source notebook run in its own kernel, `workers` at once."""
     from tqdm.auto import tqdm
 
-    mutants = all_mutants(root, assignment)
-    if not mutants:
-        raise CourseError(f"source/{assignment} has no solution region to mutate")
-    listed = read_equivalent(root / "source" / assignment / EQUIVALENT_FILE)
-    ids = {m.id for m in mutants}
-    equivalent = {i: r for i, r in listed.items() if i in ids}
-    stale = {i: r for i, r in listed.items() if i not in ids}
-    chosen = sample([m for m in mutants if m.id not in equivalent], max_count, seed)
     pattern = _ignore_pattern(root)
     reference = reference_scores(root, assignment, timeout, pattern)
     folder = root / "source" / assignment
@@ -265,10 +276,47 @@ def _measure(root, assignment, max_count, seed, workers, timeout, progress, star
                 outcomes.append(future.result())
                 bar.update()
     bar.close()
-    order = {m.id: i for i, m in enumerate(chosen)}
-    outcomes.sort(key=lambda o: order[o.mutant.id])
-    return Report(assignment, len(mutants), equivalent, stale, outcomes,
-                  round(time.perf_counter() - start, 1))
+    return outcomes
+
+
+_SCORED = ("graded", "flagged")  # course.status: statuses whose scores stand as computed
+
+
+def _run_through_pipeline(root, assignment, chosen, workers, timeout, progress):
+    """[Outcome]: every mutant handed in as a student's submission and autograded by
+    course.pipeline.grade in the scratch course at `root` (release generated there)."""
+    from . import grades, pipeline, samples
+
+    pipeline.generate(root, assignment)
+    students = {"reference": None}
+    for number, m in enumerate(chosen, start=1):
+        students[f"mutant-{number:04d}"] = m
+    for student, m in students.items():
+        edits = [] if m is None else [(m.grade_id, None, samples.strip_markers(m.mutated))]
+        samples.write_submission(root, assignment, student,
+                                 samples.submission_notebooks(root, assignment, edits, label=student))
+    results = {r["student"]: r for r in pipeline.grade(root, assignment, list(students),
+                                                       workers=workers, progress=progress)}
+    scores = {row["student"]: row["scores"] for row in grades.scores(root, [assignment])}
+    reference = scores.get("reference", {})
+    short = {gid: v for gid, v in reference.items() if v is None}
+    maximum = dict(grades.problems(root, assignment))
+    short.update({gid: v for gid, v in reference.items() if v is not None and v < maximum[gid]})
+    if results["reference"]["status"] not in _SCORED or short:
+        raise CourseError(f"the reference solution of {assignment} does not get full marks when "
+                          f"autograded ({results['reference']['status']}, {short or 'all points'}): "
+                          "fix the notebook before measuring its tests.")
+    outcomes = []
+    for student, m in students.items():
+        if m is None:
+            continue
+        mine = scores.get(student, {})
+        lost = [gid for gid, points in reference.items() if (mine.get(gid) or 0) < points]
+        result = results[student]
+        note = "" if result["status"] in _SCORED else f"status {result['status']}"
+        outcomes.append(Outcome(m, killed=bool(lost or note), killed_by=lost, note=note,
+                                seconds=result["seconds"]))
+    return outcomes
 
 
 def _where(assignment, m):
@@ -279,7 +327,7 @@ def _indent(text, prefix="      "):
     return "\n".join(prefix + line for line in text.splitlines())
 
 
-def format_report(report, sampled_from=None):
+def format_report(report):
     """The text the command prints: killed, survivors with diffs, equivalents, stale, score."""
     out = []
     a = report.assignment
@@ -316,7 +364,7 @@ def cmd_mutants(args):
 
     _assignment_list(args.root, [args.assignment])
     report = measure(args.root, args.assignment, max_count=args.max, seed=args.seed,
-                     workers=args.workers, timeout=args.timeout)
+                     workers=args.workers, timeout=args.timeout, exact=args.exact)
     print(format_report(report))
     return 1 if report.survivors or report.stale else 0
 
@@ -329,4 +377,7 @@ def add_commands(sub):
     p.add_argument("--workers", type=int, default=1, help="kernels at once (default 1)")
     p.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT,
                    help=f"seconds per cell before a mutant's cell is interrupted (default {DEFAULT_TIMEOUT})")
+    p.add_argument("--exact", action="store_true",
+                   help="grade each mutant through the whole autograding pipeline (sandbox, "
+                        "gradebook) in a scratch course: slower, the autograder itself")
     p.set_defaults(func=cmd_mutants)

@@ -155,7 +155,10 @@ def _weak_course(root):
     return nb
 
 
-def test_end_to_end_killed_surviving_equivalent_and_stale(tmp_path, capsys):
+@pytest.mark.parametrize("how", [[], ["--exact"]], ids=["direct", "exact"])
+def test_end_to_end_killed_surviving_equivalent_and_stale(tmp_path, capsys, how):
+    """Direct (the source notebook run in a kernel) and --exact (handed in and autograded by
+    course.pipeline.grade) must judge every mutant alike."""
     nb = _weak_course(tmp_path)
     found = {m.mutated.splitlines()[m.line - 1].strip(): m for m in mutants.all_mutants(tmp_path, "hw")}
     assert set(found) == {"return a - b", "pass", "return min(x, 0)", "return max(x, 1)",
@@ -165,7 +168,7 @@ def test_end_to_end_killed_surviving_equivalent_and_stale(tmp_path, capsys):
         f"{listed.id}  for this test only: relu(3) is all it checks\n"
         "relu:number:00000000  a mutant of code that is gone\n")
 
-    code, out = tiny_course.run_cli(capsys, tmp_path, "mutants", "hw", "--workers", "2")
+    code, out = tiny_course.run_cli(capsys, tmp_path, "mutants", "hw", "--workers", "2", *how)
     print(out)
     assert code == 1, "a survivor and a stale entry make the command fail"
     assert f"SURVIVED {found['return max(x, 1)'].id}" in out
