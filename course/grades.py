@@ -14,9 +14,15 @@ from .pipeline import assignments, load_config, notebooks
 
 
 def problems(root, assignment):
-    """[(grade_id, max points)] of an assignment's graded cells, in notebook order."""
+    """[(grade_id, max points)] of an assignment's graded cells, in notebook order.
+
+    Read from the release when it exists: it holds what the build made graded
+    (manually graded written answers, course.written_answers), which source/ does not."""
     result = []
-    for path in notebooks(Path(root) / "source" / assignment):
+    folder = Path(root) / "release" / assignment
+    if not notebooks(folder):
+        folder = Path(root) / "source" / assignment
+    for path in notebooks(folder):
         for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.get("metadata", {}).get("nbgrader", {})
             if meta.get("grade"):

@@ -14,7 +14,7 @@ from nbformat.v4 import new_markdown_cell
 
 import tiny_course
 from conftest import ASSIGNMENTS, REPO
-from course import pipeline
+from course import grades, pipeline
 from course.written_answers import TAG, GradeWrittenAnswers, WrittenAnswerError, is_written_answer
 
 
@@ -66,6 +66,8 @@ def test_setting_makes_each_answer_manually_graded(graded_answers):
     assert (meta["grade_id"], meta["points"], meta["solution"], meta["grade"]) == \
         ("why_commutative_answer", 2, True, True), meta
     assert result["status"] == "needs manual grading", result
+    assert ("why_commutative_answer", 2.0) in grades.problems(root, tiny_course.ASSIGNMENT), \
+        "the export and the report would not show the written answer's column"
 
 
 def test_hand_given_score_enters_the_total(graded_answers):
