@@ -187,6 +187,15 @@ class GuardedExecute(Execute):
         except Exception:
             return proc.poll()
 
+    def _kernel_log_tail(self):
+        """The end of the sandboxed kernel's log (its stderr), '' if none."""
+        proc = getattr(getattr(getattr(self, "km", None), "provisioner", None), "process", None)
+        if proc is None or getattr(self.km, "kernel_name", None) != SANDBOX_KERNEL:
+            return ""
+        from course.sandbox_kernel.launch import log_tail
+
+        return log_tail(proc.pid).replace("\n", " | ")[-400:]
+
     async def _async_handle_timeout(self, timeout, cell=None):
         self._timed_out.append(cell)
         return await super()._async_handle_timeout(timeout, cell)
@@ -220,10 +229,12 @@ class GuardedExecute(Execute):
                 raise RuntimeError("no reply to kernel_info")
         except Exception as err:
             code = self._kernel_exit_code()
+            tail = self._kernel_log_tail()
             raise KernelStartFailure(
                 f"the grading kernel ({self.kernel_name or 'default'}) did not start: "
                 f"{type(err).__name__}: {err}"
                 + ("" if code is None else f" (kernel process exit status {code})")
+                + (f"; its log ends: {tail!r}" if tail else "")
                 + ". No student code had run: this is the grading machine's failure "
                 "(check it with `python -m course.sandbox check`).") from err
         return info_msg

@@ -10,16 +10,36 @@ attempts gets the status ``failed`` (course.status.FAILED) and keeps no grade.
 
 Grading a submission is idempotent (nbgrader replaces its autograded copy and its
 grades), so an attempt that is repeated neither loses nor duplicates a grade.
+
+Workers die with the process that started them (``PR_SET_PDEATHSIG``): a grading run
+that is killed leaves no worker grading on, and with the workers go their kernels
+(whose launchers die with their worker the same way). The next run grades again
+whatever the killed one had started but not recorded.
 """
 
+import ctypes
 import multiprocessing
+import os
 import shutil
+import signal
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 DEFAULT_RETRIES = 2
+
+
+def _die_with_parent(parent):
+    """Worker initializer: SIGKILL this process when its parent dies (Linux), and exit at
+    once if the parent is already gone (it died before the request was made)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return  # not Linux: the pool's own checks remain
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _grade_marked(root, assignment, student, marks):
@@ -42,7 +62,8 @@ def _one_pool(root, assignment, students, workers, on_result):
         # spawn, not fork: a forked copy of a process that has talked to a
         # kernel or a database is not safe to reuse.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                 initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_grade_marked, str(root), assignment, s, marks): s for s in students}
             for future in as_completed(futures):
                 student = futures[future]

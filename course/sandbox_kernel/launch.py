@@ -38,6 +38,7 @@ import signal
 import stat
 import sys
 import tempfile
+import time
 
 # Without root: the user namespace maps the grader to this uid/gid inside.
 SANDBOX_UID = 65534
@@ -233,6 +234,45 @@ def clean_stale(root):
         m = re.fullmatch(r"k(\d+)-\w+", name)
         if m and not _pid_alive(int(m.group(1))):
             shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+    logs = os.path.join(root, "logs")
+    for name in os.listdir(logs) if os.path.isdir(logs) else []:
+        m = re.fullmatch(r"k(\d+)\.log", name)
+        path = os.path.join(logs, name)
+        try:
+            # Kept ten minutes after the kernel is gone: the grader reads the end of
+            # the log of a kernel that failed to start.
+            if m and not _pid_alive(int(m.group(1))) and time.time() - os.path.getmtime(path) > 600:
+                os.unlink(path)
+        except OSError:
+            pass
+
+
+def log_path(root, pid):
+    """Where the kernel started by launcher ``pid`` writes its stdout and stderr."""
+    return os.path.join(root, "logs", f"k{pid}.log")
+
+
+def log_tail(pid, lines=3, root=None):
+    """The last lines of a kernel's log ('' if there is none)."""
+    try:
+        with open(log_path(root or state_dir(), pid), "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 4096))
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return "\n".join([line for line in text.splitlines() if line.strip()][-lines:])
+
+
+def _redirect_output(root):
+    """Send what the kernel writes to its stdout and stderr (ipykernel's own warnings,
+    a student's os.write(2, ...)) to a log file instead of the grader's terminal.
+    The kernel's RLIMIT_FSIZE caps the file; errors of this launcher came before."""
+    os.makedirs(os.path.join(root, "logs"), mode=0o700, exist_ok=True)
+    fd = os.open(log_path(root, os.getpid()), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
 
 
 def _uids_in_use():
@@ -598,6 +638,8 @@ def main(argv=None):
     # must not die of it (the kernel's own handler deals with it).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    if os.environ.get("COURSE_SANDBOX_KERNEL_OUTPUT") != "terminal":
+        _redirect_output(state_dir())
     os.execv(cmd[0], cmd)
 
 
