@@ -135,7 +135,7 @@ class _Proposals(ast.NodeVisitor):
         self.src = src
         self.lines = lines
         self.edits = []
-        self.axis_values = set()  # ids of number nodes that the axis operator covers
+        self.handled = set()  # ids of number nodes another operator already covers
 
     def _inside(self, node):
         return all(n in self.lines for n in range(node.lineno, node.end_lineno + 1))
@@ -179,16 +179,21 @@ class _Proposals(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Constant(self, node):
-        value = node.value
-        if (self._inside(node) and isinstance(value, (int, float)) and not isinstance(value, bool)
-                and id(node) not in self.axis_values):
+        if self._inside(node) and _is_number(node) and id(node) not in self.handled:
             for offset in NUMBER_OFFSETS:
-                self.add("number", self.src.start(node), self.src.end(node), repr(value + offset))
+                self.add("number", self.src.start(node), self.src.end(node), repr(node.value + offset))
 
     def visit_UnaryOp(self, node):
         if self._inside(node) and isinstance(node.op, ast.USub):
-            if isinstance(node.operand, ast.Constant) and id(node.operand) in self.axis_values:
+            operand = node.operand
+            if isinstance(operand, ast.Constant) and id(operand) in self.handled:
                 return  # axis=-1 is the axis operator's
+            if _is_number(operand):
+                # -1 is one number to a reader: -1 -> 0 and -2, not -(1 +- 1)
+                self.handled.add(id(operand))
+                for offset in NUMBER_OFFSETS:
+                    self.add("number", self.src.start(node), self.src.end(node),
+                             repr(-operand.value + offset))
             # drop the "-" and the blanks after it; not up to the operand's start, which
             # lies inside any parentheses around it: -(y + 1) -> (y + 1)
             a = b = self.src.start(node)
@@ -222,7 +227,7 @@ class _Proposals(ast.NodeVisitor):
         if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
             value, sign = value.operand, -1
         if isinstance(value, ast.Constant) and isinstance(value.value, int):
-            self.axis_values.add(id(value))
+            self.handled.add(id(value))
             new = 1 if sign * value.value == 0 else 0
             self.add("axis", self.src.start(kw.value), self.src.end(kw.value), str(new))
 
@@ -275,6 +280,11 @@ class _Proposals(ast.NodeVisitor):
                     if isinstance(stmt, ast.stmt) and self._inside(stmt) and not _is_inert(stmt):
                         self.add("delete", self.src.start(stmt), self.src.end(stmt), "pass")
         super().generic_visit(node)
+
+
+def _is_number(node):
+    return (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool))
 
 
 def _is_inert(stmt):
