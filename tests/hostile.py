@@ -231,3 +231,81 @@ def lying_zip(path, name, inflated_bytes, claimed_bytes, good=()):
         f.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central),
                             f.tell() - start, start, 0))
     return path
+
+
+def answered_tiny(root, edits=()):
+    """The tiny course's (tests/tiny_course.py) release notebook `hw`, answered with the
+    reference (plus edits), as a student hands it in."""
+    source = nbformat.read(Path(root) / "source" / "hw" / "hw.ipynb", as_version=4)
+    answers = samples.apply_edits(samples.reference_answers(source), list(edits))
+    return samples.fill_release(nbformat.read(Path(root) / "release" / "hw" / "hw.ipynb", as_version=4),
+                                answers)
+
+
+def write_tiny(root, student, nb=None, text=None):
+    """submitted/<student>/hw/hw.ipynb from a notebook or from raw text; returns the folder."""
+    folder = Path(root) / "submitted" / student / "hw"
+    folder.mkdir(parents=True, exist_ok=True)
+    if text is not None:
+        (folder / "hw.ipynb").write_text(text)
+    else:
+        nbformat.write(nb, folder / "hw.ipynb")
+    return folder
+
+
+def _tiny_index(nb, gid):
+    return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+
+
+def duplicate_test(nb):
+    """test_add pasted twice, the copy right below the original."""
+    nb = copy.deepcopy(nb)
+    i = _tiny_index(nb, "test_add")
+    nb.cells.insert(i + 1, copy.deepcopy(nb.cells[i]))
+    return nb
+
+
+def duplicate_solution(nb):
+    """The solution cell of add copied; the first copy keeps a bug, the later one (which
+    ran last, so the one the student's notebook used) is right."""
+    nb = copy.deepcopy(nb)
+    i = _tiny_index(nb, "add")
+    buggy = copy.deepcopy(nb.cells[i])
+    buggy.source = buggy.source.replace("return a + b", "return a - b")
+    nb.cells.insert(i, buggy)
+    return nb
+
+
+def move_test_above_solution(nb):
+    """test_add dragged above the solution it tests."""
+    nb = copy.deepcopy(nb)
+    cell = nb.cells.pop(_tiny_index(nb, "test_add"))
+    nb.cells.insert(_tiny_index(nb, "add"), cell)
+    return nb
+
+
+def turn_test_into_markdown(nb):
+    """test_mul turned into a markdown cell (Esc M in Jupyter)."""
+    nb = copy.deepcopy(nb)
+    cell = nb.cells[_tiny_index(nb, "test_mul")]
+    cell.cell_type = "markdown"
+    cell.pop("outputs", None)
+    cell.pop("execution_count", None)
+    return nb
+
+
+def foreign_metadata(nb):
+    """A cell pasted from another assignment's notebook, with its nbgrader metadata."""
+    nb = copy.deepcopy(nb)
+    cell = nbformat.v4.new_code_cell("helper = 1")
+    cell.metadata["nbgrader"] = {"grade_id": "cell-from-elsewhere", "solution": True, "grade": False,
+                                 "locked": False, "schema_version": 3}
+    nb.cells.insert(1, cell)
+    return nb
+
+
+def nbformat_version(nb, major, minor):
+    """The notebook's text with another nbformat version written in it."""
+    raw = json.loads(nbformat.writes(nb))
+    raw["nbformat"], raw["nbformat_minor"] = major, minor
+    return json.dumps(raw)
