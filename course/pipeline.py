@@ -178,7 +178,9 @@ def autograde_one(root, assignment, student, overrides=None):
             raise InfrastructureFailure(line.split(":", 1)[-1].strip()[:500])
     if not result["success"]:
         status.forget_grades(root, assignment, student)
-    verdict = status.classify(root, assignment, student, result, notes, _audit(root, assignment, student))
+    # no audit of a refused folder: it may be a link, or hold a named pipe that blocks a reader
+    verdict = status.classify(root, assignment, student, result, notes,
+                              [] if fatal else _audit(root, assignment, student))
     return {"student": student, "assignment": assignment,
             "seconds": round(time.perf_counter() - start, 2), **result, **verdict}
 
