@@ -295,6 +295,40 @@ def test_cli_grades_on_a_scheduler_with_shipped_submissions(batch, serial, postg
     assert list((root / "autograded" / "reference" / batch["assignment"]).glob("*.ipynb"))
 
 
+def _break_sandbox(bwrap):
+    """Run on a Dask worker: point the sandbox at a bubblewrap (None: the real one again)."""
+    from course import sandbox
+
+    if bwrap is None:
+        os.environ.pop("COURSE_SANDBOX_BWRAP", None)
+    else:
+        os.environ["COURSE_SANDBOX_BWRAP"] = bwrap
+    sandbox._cache.clear()
+
+
+def test_dask_refuses_when_a_worker_has_no_sandbox(batch, postgres, cluster, tmp_path_factory):
+    """Fail closed on a cluster: one worker without a sandbox stops the run before any
+    grade is written, and the error names the worker and the fix."""
+    from course import sandbox
+
+    if not sandbox.available()[0]:
+        pytest.skip("needs the sandbox: " + sandbox.available()[1])
+    root = _fresh(batch, tmp_path_factory, "scale-nosandbox", students={"reference"})
+    url = postgres.create_database("nosandbox")
+    client = cluster["client"]
+    workers = sorted(client.scheduler_info()["workers"])
+    client.run(_break_sandbox, "/nonexistent/bwrap", workers=workers[:1])
+    try:
+        with pytest.raises(pipeline.CourseError) as err:
+            scale.grade_on_cluster(root, batch["assignment"], client=client, db=url, progress=False)
+    finally:
+        client.run(_break_sandbox, None)
+    text = str(err.value)
+    assert "refusing to grade" in text and "bwrap" in text and "--no-sandbox" in text, text
+    assert _scores(root, batch["assignment"], url) == {}, "a refused run wrote grades"
+    assert not status.load(root, batch["assignment"]), "a refused run wrote statuses"
+
+
 def test_worker_without_the_course_fails_with_a_reason(batch, postgres, cluster, tmp_path_factory):
     root = _fresh(batch, tmp_path_factory, "scale-noroot", students={"reference"})
     url = postgres.create_database("noroot")
