@@ -48,3 +48,58 @@ def test_table_lists_every_student(graded):
         for (a, student) in graded["rows"]:
             if a == assignment:
                 assert student in text
+
+
+# -- CSV injection (issue 16): ids that a spreadsheet would run, through grade and export ---------
+import subprocess
+import sys
+
+import pytest
+
+import hostile
+import tiny_course as tc
+
+FORMULA_IDS = ["=SUM(1,2)", "+SUM(1,2)", "-SUM(1,2)", "@SUM(1,2)", "\tSUM(1,2)", "\rSUM(1,2)"]
+
+
+@pytest.fixture
+def tiny(tmp_path_factory, tmp_path, monkeypatch):
+    for name in ("COURSE_EXCHANGE", "COURSE_DB_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return tc.copy_course(tc.template(tmp_path_factory), tmp_path / "course")
+
+
+def _cmd(root, *args):
+    out = subprocess.run([sys.executable, "-m", "course", "--root", str(root), *args],
+                         capture_output=True, text=True, timeout=600)
+    return out.returncode, out.stdout + out.stderr
+
+
+def test_ids_that_read_as_formulas_are_not_graded_and_export_as_text(tiny, tmp_path):
+    root = tiny
+    hostile.write_tiny(root, "alice", hostile.answered_tiny(root))
+    for student in FORMULA_IDS:
+        hostile.write_tiny(root, student, hostile.answered_tiny(root))
+    code, out = _cmd(root, "grade", "hw")
+    assert code == 0, out
+    code, out = _cmd(root, "export", "--out", str(tmp_path / "grades.csv"))
+    assert code == 0, out
+    with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as f:
+        table = list(csv.reader(f))
+    header, rows = table[0], {r[0]: dict(zip(table[0], r)) for r in table[1:]}
+    for student in FORMULA_IDS:
+        row = rows.get("'" + student)
+        assert row, f"no row for {student!r} starting with a quote: {sorted(rows)}"
+        assert row["status"] == "not graded", row
+        assert "is not a valid id" in row["notes"] and row["total"] == "", row
+    assert rows["alice"]["total"] == "3" and rows["alice"]["status"] == "graded", rows["alice"]
+    # no cell anywhere starts like a formula, unless it is a plain number
+    for r in table:
+        for cell in r:
+            if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                float(cell)  # raises for text: the cell would run as a formula
+
+
+def test_csv_safe_leaves_numbers_and_plain_text_alone():
+    assert [grades.csv_safe(v) for v in ["-0.5", "+1", "1e-3", "alice", "", "=1+1", "-x", "@a", "\t1"]] \
+        == ["-0.5", "+1", "1e-3", "alice", "", "'=1+1", "'-x", "'@a", "'\t1"]
