@@ -45,7 +45,9 @@ def build(root, assignment, students, sandboxed):
     if sandboxed:
         text += sandbox.NBGRADER_CONFIG
     else:
-        text += ('c.Execute.extra_arguments = ["--ext=course.sandbox_kernel.guard"]\n'
+        text += ('c.GuardedExecute.kernel_name = ""\n'  # the notebook's own python3 kernel
+                 "c.GuardedExecute.require_sandbox = False\n"
+                 'c.Execute.extra_arguments = ["--ext=course.sandbox_kernel.guard"]\n'
                  "from course.sandbox import AUTOGRADE_PREPROCESSORS\n"
                  "c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS\n")
     (root / "nbgrader_config.py").write_text(text)

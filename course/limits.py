@@ -166,6 +166,11 @@ class GuardedExecute(Execute):
         return cut if self._budget_cut else timeout
 
     def create_kernel_manager(self):
+        if self.kernel_name == SANDBOX_KERNEL:
+            # Plain `nbgrader autograde` too: the kernelspec exists and starts this Python.
+            from course.sandbox import ensure_kernelspec
+
+            ensure_kernelspec()
         km = super().create_kernel_manager()
         if km.transport == "ipc":
             # One socket prefix per kernel, under this process's folder: grading workers

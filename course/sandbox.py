@@ -298,12 +298,13 @@ def require(environ=os.environ):
 
 
 def ensure_kernelspec():
-    """Install the kernelspec if it is missing or starts another Python than this one."""
-    expected = kernelspec()["argv"][0]
+    """Install the kernelspec if it is missing, or starts another Python or another copy
+    of the course's launcher than this one (it is then written anew, with default limits)."""
+    expected = kernelspec()["argv"][:3]  # this Python, -I, this course's launcher
     try:
         from jupyter_client.kernelspec import KernelSpecManager
 
-        current = KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv[0]
+        current = KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv[:3]
     except Exception:
         current = None
     if current != expected:
