@@ -193,11 +193,13 @@ def load_json(path):
 
 
 # -- hostile archives and folders, for the tiny course (tests/tiny_course.py) -----------
-def lying_zip(path, name, inflated_bytes, claimed_bytes, good=()):
+def lying_zip(path, name, inflated_bytes, claimed_bytes, good=(), corrupt=()):
     """A zip of the honest members `good` [(name, bytes)], then a member `name` whose
     deflated data inflate to `inflated_bytes` zeros while its local and central headers
     claim `claimed_bytes` (and a CRC of 0). Written by hand, in a second whatever the
-    size: the deflate stream is one flushed 1 MiB block of zeros repeated. Returns path."""
+    size: the deflate stream is one flushed 1 MiB block of zeros repeated. The members
+    named in `corrupt` get their compressed bytes scrambled after their first ten, as
+    in a broken download. Returns path."""
     import struct
     import zlib
 
@@ -206,6 +208,8 @@ def lying_zip(path, name, inflated_bytes, claimed_bytes, good=()):
         return c.compress(data) + c.flush()
 
     members = [(n, deflate(d), zlib.crc32(d), len(d)) for n, d in good]
+    members = [(n, data[:10] + bytes(b ^ 0x5A for b in data[10:]) if n in corrupt else data, crc, size)
+               for n, data, crc, size in members]
     with open(path, "wb") as f:
         central = []
         for n, data, crc, size in members:

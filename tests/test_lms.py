@@ -179,3 +179,55 @@ def test_roster_header_problems(course, tmp_path, capsys):
     assert code == 2 and "line 1: the header lacks id, first_name, last_name, email" in out, out
     code, out = tc.run_cli(capsys, course, "students", "import", str(tmp_path / "missing.csv"))
     assert code == 2 and "does not exist" in out, out
+
+
+# -- bounded collection (issue 16) ----------------------------------------------------------
+def test_collect_zip_skips_a_lying_or_damaged_member_keeps_the_good_ones_in_bounded_memory(course, tmp_path):
+    """A member whose headers claim 10 kB but which inflates to 1 GiB, and a corrupt one
+    (a bad download): each skipped and reported; the good members of the same zip are
+    collected; the command's peak memory stays far below the inflated size. Before,
+    zipfile's read() inflated up to 2 GiB at once (2164 MiB peak for 2.1 GB measured)
+    and the traceback lost every student of the zip."""
+    import os
+    import subprocess
+    import sys
+
+    import hostile
+
+    good = _notebook_bytes(course, "good")
+    archive = hostile.lying_zip(tmp_path / "lying.zip", "mallory/hw.ipynb", 1 << 30, 10_000,
+                                good=[("alice/hw.ipynb", good), ("bob/hw.ipynb", good)],
+                                corrupt=["bob/hw.ipynb"])
+    archive2 = _zip(tmp_path / "honest.zip", [("carol/hw.ipynb", good, (2026, 1, 1, 0, 0, 0))])
+    peaks = {}
+    for label, path in [("honest", archive2), ("lying", archive)]:
+        proc = subprocess.Popen([sys.executable, "-m", "course", "--root", str(course), "collect-zip",
+                                 "hw", str(path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        out = proc.stdout.read()
+        _, code, usage = os.wait4(proc.pid, 0)
+        peaks[label] = usage.ru_maxrss / 1024  # MiB (Linux reports KiB)
+        assert os.waitstatus_to_exitcode(code) == 0, out
+    assert "wrote 1 notebook(s) for 1 student(s)" in out, out
+    assert _marker(course / "submitted" / "alice" / "hw" / "hw.ipynb") == "written by good"
+    for student in ("mallory", "bob"):
+        assert not (course / "submitted" / student).exists(), f"{student} was collected:\n{out}"
+        assert any(l.strip().startswith(f"DAMAGED OR LYING ABOUT ITS SIZE (not collected): {student}/hw.ipynb")
+                   for l in out.splitlines()), out
+    assert "Traceback" not in out, out
+    # the same process on an honest zip is the baseline: the liar adds under 64 MiB
+    assert peaks["lying"] < peaks["honest"] + 64, f"peak memory {peaks} MiB"
+
+
+def test_extract_stops_at_the_running_limit_whatever_the_header_says(tmp_path):
+    """The running count, not the header, stops a member: an honest-looking member
+    (correct CRC) that is simply over the limit."""
+    data = b"x" * 300_000
+    path = _zip(tmp_path / "big.zip", [("s1/hw.ipynb", data, (2026, 1, 1, 0, 0, 0))])
+    with zipfile.ZipFile(path) as z:
+        info = z.infolist()[0]
+        info.file_size = 1000  # as a lying header would say
+        reason = lms.extract(z, info, tmp_path / "out", limit=100_000)
+    assert reason is not None and not (tmp_path / "out").exists()
+    with zipfile.ZipFile(path) as z:
+        reason = lms.extract(z, z.infolist()[0], tmp_path / "out", limit=100_000)
+    assert reason.startswith("inflates past 100000 bytes although its header says 300000"), reason
