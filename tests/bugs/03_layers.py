@@ -1,50 +1,84 @@
 """Typical mistakes in assignment 03 (layers), as edits to the reference solution.
 
-Each bug must lose points in every test cell named in `loses` (checked end to end by
-tests/test_e2e.py); the reference and every VARIANT must get full marks. An edit is
-(grade_id of a solution cell, old text, new text); old None replaces the whole cell.
+Each bug must lose points in exactly the test cells named in `loses` (checked end to end by
+tests/test_catalogue.py through real nbgrader), all of them tests of the exercise the bug is in;
+`visible` says whether the visible tests catch it (`nbgrader validate` fails on the release
+notebook filled with the bug). The reference and every VARIANT must get full marks and pass
+`nbgrader validate`. An edit is (grade_id of a solution cell, old text, new text); old None
+replaces the whole cell.
 """
+
+# Which solution cells each test cell grades. A backward's test needs its own layer's forward
+# (the cache is opaque: only the layer's own backward can read it), so a layer's forward and
+# backward form one exercise there. Tests of layers built on others (the sandwich, the network)
+# bind trusted references for those others in their hidden part.
+_PAIRS = {"affine": ["affine_forward", "affine_backward"], "relu": ["relu_forward", "relu_backward"],
+          "sigmoid": ["sigmoid_forward", "sigmoid_backward"], "tanh": ["tanh_forward", "tanh_backward"],
+          "affine_relu": ["affine_relu_forward", "affine_relu_backward"],
+          "svm": ["svm_loss"], "softmax": ["softmax_loss"]}
+EXERCISES = {
+    "test_affine_forward": ["affine_forward"],
+    "test_affine_backward": _PAIRS["affine"],
+    "test_relu_forward": ["relu_forward"],
+    "test_relu_backward": _PAIRS["relu"],
+    "test_sigmoid_forward": ["sigmoid_forward"],
+    "test_sigmoid_backward": _PAIRS["sigmoid"],
+    "test_tanh_forward": ["tanh_forward"],
+    "test_tanh_backward": _PAIRS["tanh"],
+    "test_svm_loss": ["svm_loss"],
+    "test_softmax_loss": ["softmax_loss"],
+    "test_affine_relu_forward": ["affine_relu_forward"],
+    "test_affine_relu_backward": _PAIRS["affine_relu"],
+    **{f"test_no_side_effects_{layer}": cells for layer, cells in _PAIRS.items()},
+    "test_two_layer_loss": ["two_layer_loss"],
+}
+# No test cell uses everything: the overfitting picture at the end is not graded.
+INTEGRATION = []
 
 BUGS = [
     {
         "name": "relu_backward_writes_into_dout",
         "why": "dx = dout makes dx an alias of dout, so zeroing dx zeros the caller's dout; "
-               "dx itself is right, so only the side-effect test can see it (seed 003)",
+               "dx itself is right, so only the side-effect test can see it",
         "edits": [("relu_backward", "    dx = dout * (x > 0)", "    dx = dout\n    dx[x <= 0] = 0")],
-        "loses": ["test_no_side_effects"],
+        "loses": ["test_no_side_effects_relu"],
+        "visible": True,
     },
     {
         "name": "affine_backward_dx_not_reshaped",
-        "why": "dx is returned as (N, D) instead of the shape of x (seed 003 reshaped the numeric "
-               "gradient to hide it)",
+        "why": "dx is returned as (N, D) instead of the shape of x",
         "edits": [("affine_backward", "dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T")],
-        "loses": ["test_affine_backward", "test_affine_relu_backward"],
+        "loses": ["test_affine_backward"],
+        "visible": True,
     },
     {
         "name": "affine_forward_no_reshape",
         "why": "x of shape (N, d_1, ..., d_k) is multiplied without flattening each example",
         "edits": [("affine_forward", "out = x.reshape(x.shape[0], -1) @ w + b", "out = x @ w + b")],
-        "loses": ["test_affine_forward", "test_affine_backward", "test_affine_relu_forward",
-                  "test_affine_relu_backward", "test_no_side_effects"],
+        "loses": ["test_affine_forward", "test_affine_backward", "test_no_side_effects_affine"],
+        "visible": True,
     },
     {
         "name": "affine_backward_db_wrong_axis",
         "why": "db sums over the classes (axis=1) instead of over the batch (axis=0)",
         "edits": [("affine_backward", "db = np.sum(dout, axis=0)", "db = np.sum(dout, axis=1)")],
-        "loses": ["test_affine_backward", "test_affine_relu_backward", "test_two_layer_loss"],
+        "loses": ["test_affine_backward"],
+        "visible": True,
     },
     {
         "name": "affine_backward_dw_transposed",
         "why": "dw = dout.T @ x_flat has shape (M, D), the transpose of w's shape",
         "edits": [("affine_backward", "dw = x.reshape(x.shape[0], -1).T @ dout",
                    "dw = dout.T @ x.reshape(x.shape[0], -1)")],
-        "loses": ["test_affine_backward", "test_affine_relu_backward", "test_two_layer_loss"],
+        "loses": ["test_affine_backward"],
+        "visible": True,
     },
     {
         "name": "relu_backward_mask_from_dout",
         "why": "the gate is taken from the sign of dout instead of the sign of the input x",
         "edits": [("relu_backward", "dx = dout * (x > 0)", "dx = dout * (dout > 0)")],
-        "loses": ["test_relu_backward", "test_affine_relu_backward", "test_two_layer_loss"],
+        "loses": ["test_relu_backward"],
+        "visible": True,
     },
     {
         "name": "sigmoid_backward_uses_x",
@@ -54,13 +88,15 @@ BUGS = [
                   ("sigmoid_backward", "    out = cache\n    dx = dout * out * (1 - out)",
                    "    x = cache\n    dx = dout * x * (1 - x)")],
         "loses": ["test_sigmoid_backward"],
+        "visible": True,
     },
     {
         "name": "sigmoid_backward_writes_into_cache",
         "why": "out *= 1 - out overwrites the cached sigmoid output; dx is right the first time",
         "edits": [("sigmoid_backward", "    dx = dout * out * (1 - out)",
                    "    out *= 1 - out\n    dx = dout * out")],
-        "loses": ["test_no_side_effects"],
+        "loses": ["test_no_side_effects_sigmoid"],
+        "visible": True,
     },
     {
         "name": "sigmoid_as_exp_ratio",
@@ -69,12 +105,14 @@ BUGS = [
                    "    z = np.exp(-np.abs(x))\n    out = np.where(x >= 0, 1 / (1 + z), z / (1 + z))",
                    "    out = np.exp(x) / (1 + np.exp(x))")],
         "loses": ["test_sigmoid_forward", "test_sigmoid_backward"],
+        "visible": True,
     },
     {
         "name": "tanh_backward_uses_x",
         "why": "the cache holds x, so the backward computes 1 - x**2 instead of 1 - tanh(x)**2",
         "edits": [("tanh_forward", "    cache = out", "    cache = x")],
         "loses": ["test_tanh_backward"],
+        "visible": True,
     },
     {
         "name": "svm_counts_correct_class",
@@ -82,12 +120,14 @@ BUGS = [
                "and the correct class's gradient is off by 1/N",
         "edits": [("svm_loss", "    margins[rows, y] = 0\n", "")],
         "loses": ["test_svm_loss"],
+        "visible": True,
     },
     {
         "name": "svm_gradient_not_averaged",
         "why": "the loss is a mean over N but the gradient is not divided by N",
         "edits": [("svm_loss", "    dx /= N\n", "")],
         "loses": ["test_svm_loss"],
+        "visible": True,
     },
     {
         "name": "softmax_no_max_shift",
@@ -95,6 +135,7 @@ BUGS = [
                "(the visible test with tiny scores passes)",
         "edits": [("softmax_loss", "shifted = x - np.max(x, axis=1, keepdims=True)", "shifted = x")],
         "loses": ["test_softmax_loss"],
+        "visible": True,
     },
     {
         "name": "softmax_shifts_scores_in_place",
@@ -102,13 +143,15 @@ BUGS = [
                "right, but the numeric gradient (which perturbs x in place) gets garbled",
         "edits": [("softmax_loss", "    shifted = x - np.max(x, axis=1, keepdims=True)",
                    "    x -= np.max(x, axis=1, keepdims=True)\n    shifted = x")],
-        "loses": ["test_softmax_loss", "test_no_side_effects"],
+        "loses": ["test_softmax_loss", "test_no_side_effects_softmax"],
+        "visible": True,
     },
     {
         "name": "affine_relu_backward_skips_relu",
         "why": "the sandwich's backward forgets the ReLU gate and passes dout straight to the affine",
         "edits": [("affine_relu_backward", "    da = relu_backward(dout, relu_cache)", "    da = dout")],
-        "loses": ["test_affine_relu_backward", "test_two_layer_loss"],
+        "loses": ["test_affine_relu_backward"],
+        "visible": True,
     },
     {
         "name": "two_layer_no_reg_gradient",
@@ -116,6 +159,7 @@ BUGS = [
         "edits": [("two_layer_loss", '"W1": dW1 + reg * W1', '"W1": dW1'),
                   ("two_layer_loss", '"W2": dW2 + reg * W2', '"W2": dW2')],
         "loses": ["test_two_layer_loss"],
+        "visible": True,
     },
     {
         "name": "two_layer_other_l2_convention",
@@ -125,6 +169,7 @@ BUGS = [
                   ("two_layer_loss", '"W1": dW1 + reg * W1', '"W1": dW1 + 2 * reg * W1'),
                   ("two_layer_loss", '"W2": dW2 + reg * W2', '"W2": dW2 + 2 * reg * W2')],
         "loses": ["test_two_layer_loss"],
+        "visible": True,
     },
     {
         "name": "two_layer_regularises_biases",
@@ -133,6 +178,55 @@ BUGS = [
                   ("two_layer_loss", '"b1": db1,', '"b1": db1 + reg * b1,'),
                   ("two_layer_loss", '"b2": db2}', '"b2": db2 + reg * b2}')],
         "loses": ["test_two_layer_loss"],
+        "visible": True,
+    },
+    {
+        "name": "softmax_shifts_by_row_minimum",
+        "why": "x - min(x) leaves the largest shifted score at max - min, so exp overflows once the "
+               "scores of a row spread over ~710 (the +-1000 shift tests move whole rows and miss it)",
+        "edits": [("softmax_loss", "shifted = x - np.max(x, axis=1, keepdims=True)",
+                   "shifted = x - np.min(x, axis=1, keepdims=True)")],
+        "loses": ["test_softmax_loss"],
+        "visible": True,
+    },
+    {
+        "name": "relu_backward_mask_includes_zero",
+        "why": "x >= 0 passes the gradient at exactly x = 0, where the course's convention is 0",
+        "edits": [("relu_backward", "dx = dout * (x > 0)", "dx = dout * (x >= 0)")],
+        "loses": ["test_relu_backward"],
+        "visible": True,
+    },
+    {
+        "name": "relu_forward_zeros_x_in_place",
+        "why": "x[x < 0] = 0 (the text warns against it) zeros the caller's array; out is right, "
+               "and so is the cache's mask",
+        "edits": [("relu_forward", "    out = np.maximum(0, x)", "    x[x < 0] = 0\n    out = x")],
+        "loses": ["test_relu_backward", "test_no_side_effects_relu"],
+        "visible": True,
+    },
+    {
+        "name": "affine_forward_reshapes_x_in_place",
+        "why": "x.shape = (N, -1) (the text warns against it) reshapes the caller's array",
+        "edits": [("affine_forward", "    out = x.reshape(x.shape[0], -1) @ w + b",
+                   "    x.shape = (x.shape[0], -1)\n    out = x @ w + b")],
+        "loses": ["test_affine_backward", "test_no_side_effects_affine"],
+        "visible": True,
+    },
+    {
+        "name": "tanh_from_exponentials",
+        "why": "(exp(x) - exp(-x)) / (exp(x) + exp(-x)) is inf / inf = nan for |x| ~ 1000; the text "
+               "says np.tanh is stable",
+        "edits": [("tanh_forward", "    out = np.tanh(x)",
+                   "    out = (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))")],
+        "loses": ["test_tanh_forward"],
+        "visible": True,
+    },
+    {
+        "name": "svm_loss_summed",
+        "why": "the loss is summed over the batch although both losses are means over N",
+        "edits": [("svm_loss", "    loss = np.sum(margins) / N", "    loss = np.sum(margins)")],
+        "loses": ["test_svm_loss"],
+        "visible": True,
     },
 ]
 
@@ -292,5 +386,50 @@ def affine_relu_forward(x, w, b):
         loss += 0.5 * reg * np.linalg.norm(params[name]) ** 2
         grads[name] = grads[name] + reg * params[name]
     return loss, grads'''),
+    ]},
+    {"name": "softmax_log_sum_exp_literal", "edits": [
+        ("softmax_loss", None, '''def softmax_loss(x, y):
+    N = len(y)
+    m = x.max(axis=1)
+    lse = m + np.log(np.exp(x - m[:, None]).sum(axis=1))
+    loss = np.mean(lse - x[np.arange(N), y])
+    dx = np.exp(x - lse[:, None])
+    dx[np.arange(N), y] -= 1
+    return loss, dx / N'''),
+    ]},
+    {"name": "sigmoid_cache_input_recomputed", "edits": [
+        ("sigmoid_forward", None, '''def sigmoid_forward(x):
+    out = 0.5 * (1 + np.tanh(x / 2))
+    return out, x'''),
+        ("sigmoid_backward", None, '''def sigmoid_backward(dout, cache):
+    s = 0.5 * (1 + np.tanh(cache / 2))
+    return dout * s * (1 - s)'''),
+    ]},
+    {"name": "relu_mask_cache_multiply", "edits": [
+        ("relu_forward", None, '''def relu_forward(x):
+    mask = x > 0
+    return x * mask, mask'''),
+        ("relu_backward", None, '''def relu_backward(dout, cache):
+    dx = dout.copy()
+    dx[~cache] = 0
+    return dx'''),
+    ]},
+    {"name": "svm_where", "edits": [
+        ("svm_loss", None, '''def svm_loss(x, y):
+    N, C = x.shape
+    is_y = np.arange(C)[None, :] == y[:, None]
+    margins = np.where(is_y, 0.0, np.maximum(0.0, x - x[np.arange(N), y][:, None] + 1.0))
+    positive = (margins > 0).astype(float)
+    dx = positive - is_y * positive.sum(axis=1, keepdims=True)
+    return margins.sum() / N, dx / N'''),
+    ]},
+    {"name": "affine_einsum_cache_dict", "edits": [
+        ("affine_forward", None, '''def affine_forward(x, w, b):
+    flat = x.reshape(len(x), -1)
+    return np.einsum("nd,dm->nm", flat, w) + b, {"flat": flat, "shape": x.shape, "w": w}'''),
+        ("affine_backward", None, '''def affine_backward(dout, cache):
+    dx = np.einsum("nm,dm->nd", dout, cache["w"]).reshape(cache["shape"])
+    dw = np.einsum("nd,nm->dm", cache["flat"], dout)
+    return dx, dw, dout.sum(axis=0)'''),
     ]},
 ]
