@@ -181,7 +181,8 @@ def run_notebook(nb, folder, timeout, ignore_pattern=""):
             if item.suffix != ".ipynb" and item.name != EQUIVALENT_FILE:
                 (shutil.copytree if item.is_dir() else shutil.copy2)(item, Path(scratch) / item.name)
         client = _client_class()(nb, kernel_name="python3", timeout=timeout, allow_errors=True,
-                         interrupt_on_timeout=True, resources={"metadata": {"path": scratch}})
+                                 interrupt_on_timeout=True,
+                                 resources={"metadata": {"path": scratch}})
         client.socket_prefix = str(Path(scratch) / "kernel")
         try:
             client.execute()
@@ -192,34 +193,28 @@ def run_notebook(nb, folder, timeout, ignore_pattern=""):
     return cell_scores(nb, ignore_pattern), note
 
 
-def _run_mutant(source_path, mutant, timeout, ignore_pattern, reference):
-    """Runs in a worker process: one mutant; returns an Outcome."""
+def _run_one(source_path, mutant, timeout, ignore_pattern):
+    """Runs in a worker process: one notebook, mutated or not (mutant None).
+
+    Returns (source_path, mutant, {test grade_id: points}, note, seconds)."""
     start = time.perf_counter()
     source_nb = nbformat.read(source_path, as_version=4)
     scores, note = run_notebook(grading_notebook(source_nb, mutant), Path(source_path).parent,
                                 timeout, ignore_pattern)
-    lost = [gid for gid, points in reference.items() if (scores.get(gid) or 0) < points]
-    return Outcome(mutant, killed=bool(lost or note), killed_by=lost, note=note,
-                   seconds=round(time.perf_counter() - start, 1))
+    return source_path, mutant, scores, note, round(time.perf_counter() - start, 1)
 
 
-def reference_scores(root, assignment, timeout, ignore_pattern):
-    """{notebook name: {test grade_id: points}} of the unmutated source notebooks.
-
-    Raises CourseError if the reference itself loses a point: then no mutant can be judged."""
-    result = {}
-    for path in notebooks(Path(root) / "source" / assignment):
-        nb = nbformat.read(path, as_version=4)
-        maximum = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"].get("points", 0))
-                   for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
-                   and not c.metadata["nbgrader"].get("solution")}
-        scores, note = run_notebook(grading_notebook(nb), path.parent, timeout, ignore_pattern)
-        short = {gid: (scores.get(gid), m) for gid, m in maximum.items() if (scores.get(gid) or 0) < m}
-        if note or short:
-            raise CourseError(f"the reference solution of {path} does not get full marks "
-                              f"({note or short}): fix the notebook before measuring its tests.")
-        result[path.name] = scores
-    return result
+def _check_reference(path, scores, note):
+    """Raise CourseError unless the unmutated notebook at `path` got every test cell's points:
+    a mutant is judged against it."""
+    nb = nbformat.read(path, as_version=4)
+    maximum = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"].get("points", 0))
+               for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+               and not c.metadata["nbgrader"].get("solution")}
+    short = {gid: (scores.get(gid), m) for gid, m in maximum.items() if (scores.get(gid) or 0) < m}
+    if note or short:
+        raise CourseError(f"the reference solution of {path} does not get full marks "
+                          f"({note or short}): fix the notebook before measuring its tests.")
 
 
 def measure(root, assignment, max_count=None, seed=0, workers=1, timeout=DEFAULT_TIMEOUT,
@@ -253,18 +248,20 @@ def measure(root, assignment, max_count=None, seed=0, workers=1, timeout=DEFAULT
 
 
 def _run_directly(root, assignment, chosen, workers, timeout, progress):
-    """[Outcome]: each mutant's source notebook run in its own kernel, `workers` at once."""
+    """[Outcome]: the unmutated notebooks and each mutant's notebook, each run in its own
+    kernel, `workers` at once; a mutant is killed if a test cell scores less than in the
+    unmutated run (which runs alongside the mutants, not before them)."""
     from tqdm.auto import tqdm
 
     pattern = _ignore_pattern(root)
-    reference = reference_scores(root, assignment, timeout, pattern)
     folder = root / "source" / assignment
-    outcomes = []
-    bar = tqdm(total=len(chosen), desc=f"mutants {assignment}", unit="mutant", disable=not progress)
-    args = [(str(folder / m.notebook), m, timeout, pattern, reference[m.notebook]) for m in chosen]
+    jobs = [(str(path), None, timeout, pattern) for path in notebooks(folder)]
+    jobs += [(str(folder / m.notebook), m, timeout, pattern) for m in chosen]
+    bar = tqdm(total=len(jobs), desc=f"mutants {assignment}", unit="nb", disable=not progress)
+    runs = []
     if workers <= 1:
-        for a in args:
-            outcomes.append(_run_mutant(*a))
+        for job in jobs:
+            runs.append(_run_one(*job))
             bar.update()
     else:
         import multiprocessing
@@ -272,10 +269,22 @@ def _run_directly(root, assignment, chosen, workers, timeout, progress):
         # spawn: a forked copy of a process that has talked to a kernel is not safe to reuse
         with ProcessPoolExecutor(max_workers=workers,
                                  mp_context=multiprocessing.get_context("spawn")) as pool:
-            for future in as_completed([pool.submit(_run_mutant, *a) for a in args]):
-                outcomes.append(future.result())
+            for future in as_completed([pool.submit(_run_one, *job) for job in jobs]):
+                runs.append(future.result())
                 bar.update()
     bar.close()
+    reference = {}
+    for path, mutant, scores, note, _ in runs:
+        if mutant is None:
+            _check_reference(path, scores, note)
+            reference[Path(path).name] = scores
+    outcomes = []
+    for path, mutant, scores, note, seconds in runs:
+        if mutant is not None:
+            lost = [gid for gid, points in reference[mutant.notebook].items()
+                    if (scores.get(gid) or 0) < points]
+            outcomes.append(Outcome(mutant, killed=bool(lost or note), killed_by=lost, note=note,
+                                    seconds=seconds))
     return outcomes
 
 
