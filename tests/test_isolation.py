@@ -362,3 +362,77 @@ def test_kernel_imports_the_course_copy_the_grader_runs(tmp_path):
     paths, _ = launch.readonly_paths()
     assert not any(p == str(REPO) or str(REPO).startswith(p + "/") for p in paths), paths
     assert not any(p.startswith(str(REPO / "source")) or p.startswith(str(REPO / "tests")) for p in paths), paths
+
+
+# --- an instructor who is not root -------------------------------------------------------
+
+NONROOT_UID = 1_899_990_000  # no account: the test needs none, and adds none to /etc/passwd
+
+
+def _as_user(uid, argv, **kw):
+    return subprocess.run(argv, user=uid, group=uid, extra_groups=[], capture_output=True,
+                          text=True, **kw)
+
+
+def _python_for(uid):
+    """An interpreter of this version that the user can run (this one may live under /root)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    for python in (os.path.realpath(sys.executable), f"/usr/bin/python{version}",
+                   f"/usr/local/bin/python{version}"):
+        try:
+            found = _as_user(uid, [python, "-c", "import sys; print(sys.version_info[:2])"], timeout=60)
+        except OSError:  # not there, or not reachable by that user
+            continue
+        if found.stdout.strip() == str(sys.version_info[:2]):
+            return python
+    return None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as an unprivileged instructor")
+@needs_sandbox
+def test_non_root_instructor_grades_in_a_user_namespace_like_root(serial, template):
+    """As an unprivileged uid, with a venv of its own whose packages come from this
+    environment: the sandbox (user-namespace mode) works and the grades equal root's."""
+    import tempfile
+
+    # Not under pytest's tmp_path: that is private to root.
+    home = Path(tempfile.mkdtemp(prefix="course-nonroot-"))
+    try:
+        _grade_as_non_root(serial, template, home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _grade_as_non_root(serial, template, home):
+    os.chmod(home, 0o755)
+    python = _python_for(NONROOT_UID)
+    if python is None:
+        pytest.skip(f"no Python {sys.version_info[:2]} that an unprivileged user can run on this machine")
+    venv = home / "venv"
+    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True)
+    import sysconfig
+
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    (venv / "lib" / version / "site-packages" / "elsewhere.pth").write_text(
+        f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+    root = tiny.copy_course(template, home / "course")
+    tiny.add_config(root, f"c.GuardedExecute.time_budget = {TIME_BUDGET}")
+    for student, edits in INNOCENT.items():
+        submit(root, student, edits)
+    subprocess.run(["chown", "-R", f"{NONROOT_UID}:{NONROOT_UID}", str(home)], check=True)
+    env = {"HOME": str(home), "USER": "instructor", "LOGNAME": "instructor", "LANG": "C.UTF-8",
+           "PATH": f"{venv / 'bin'}:/usr/bin:/bin"}
+    check = _as_user(NONROOT_UID, [str(venv / "bin" / "python"), "-m", "course.sandbox", "check"],
+                     cwd=home, env=env, timeout=120)
+    if "user namespace" in check.stdout + check.stderr and check.returncode != 0:
+        pytest.skip("this machine forbids unprivileged user namespaces: " + check.stdout.strip())
+    assert check.returncode == 0 and "user namespace" in check.stdout, check.stdout + check.stderr
+    proc = _as_user(NONROOT_UID, [str(venv / "bin" / "python"), "-m", "course", "--root", str(root),
+                                  "grade", tiny.ASSIGNMENT, "--workers", "2"],
+                    cwd=root, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    saved = status.load(root, tiny.ASSIGNMENT)
+    assert all(saved[s]["sandboxed"] for s in INNOCENT), saved
+    assert {s: saved[s]["status"] for s in INNOCENT} == serial["status"], saved
+    assert scores(root) == serial["scores"], (
+        f"graded as an unprivileged user: {scores(root)}; as root: {serial['scores']}")
