@@ -10,18 +10,20 @@ with a per-cell timeout. Each test cell is then scored by nbgrader's own rule
 a mutant is *killed* when any test cell scores less than it does for the
 reference, or the kernel dies.
 
-Why the source notebook and not ``course.pipeline.grade``: the whole
-pipeline (generate, gradebook, sandbox, autograde) took about 10 s per
+Why the source notebook and not ``course.pipeline.grade`` by default: the
+whole pipeline (generate, gradebook, sandbox, autograde) took about 10 s per
 submission on the 2 shared cores here against 3 to 9 s for running the
 notebook alone, and a full run has hundreds of mutants. The cells run, and
 how they are scored, are the autograder's; what is left out is the
-bookkeeping around them.
+bookkeeping around them. ``--exact`` grades every mutant through
+``course.pipeline.grade`` instead (tests/test_mutants.py checks that both
+judge the mutants of a small course alike).
 
 score = killed / (all - equivalent). Mutants judged equivalent are listed,
 with their reasons, in ``source/<assignment>/mutants_equivalent.txt``::
 
-    # id                                reason
-    softmax_loss:number:1a2b3c4d        the shift cancels in log-softmax: any constant works
+    # mutant id                        why
+    sigmoid_forward:compare:66f89b03   x >= 0 or x > 0 differ only at x == 0, where both branches give 0.5
 
 An entry that matches no mutant any more is reported as stale.
 """
