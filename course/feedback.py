@@ -30,7 +30,7 @@ import re
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Any, List, Unicode
+from traitlets import Any, Bool, List, Unicode
 
 from .pipeline import _quiet, _raise_on_failure, open_api
 
@@ -172,6 +172,8 @@ SAFE_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "acronym": ["title
 class SanitizeStudentHTML(SanitizeHTML):
     """nbconvert's SanitizeHTML, except for the instructor's locked markdown cells."""
 
+    # nbconvert's preprocessors are off unless enabled; nbgrader's are on.
+    enabled = Bool(True).tag(config=True)
     tags = List(Unicode(), default_value=SAFE_TAGS).tag(config=True)
     attributes = Any(default_value=SAFE_ATTRIBUTES).tag(config=True)
 

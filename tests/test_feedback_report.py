@@ -79,6 +79,19 @@ STUDENTS = {
 }
 
 
+# A student's own cells that try to run script in their feedback page (issue 16)
+STUDENT_HTML = (
+    "from IPython.display import HTML, SVG, Javascript, display\n"
+    "display(HTML('<b>kept bold</b><script>window.__pwned_out = 1</script>'\n"
+    "             '<img src=x onerror=\"window.__pwned_img = 1\">'))\n"
+    "display(Javascript('window.__pwned_js = 1'))\n"
+    "display(SVG('<svg xmlns=\"http://www.w3.org/2000/svg\"><script>window.__pwned_svg = 1</script></svg>'))")
+STUDENT_MARKDOWN = ("My notes <script>window.__pwned_md = 1</script> "
+                    "<a href=\"javascript:window.__pwned_href = 1\">a link</a>")
+# A folder under submitted/ whose name is HTML: refused, and shown escaped in the report
+HOSTILE_ID = "<img src=x onerror=alert(2)>"
+
+
 @pytest.fixture(scope="module")
 def small_course(tmp_path_factory):
     root = tmp_path_factory.mktemp("fbcourse")
@@ -88,6 +101,11 @@ def small_course(tmp_path_factory):
     pipeline.generate(root, A)
     for student, edits in STUDENTS.items():
         samples.write_submission(root, A, student, samples.submission_notebooks(root, A, edits))
+    nbs = samples.submission_notebooks(root, A)
+    for nb in nbs.values():
+        nb.cells[1:1] = [new_code_cell(STUDENT_HTML), new_markdown_cell(STUDENT_MARKDOWN)]
+    samples.write_submission(root, A, "html-output", nbs)
+    samples.write_submission(root, A, HOSTILE_ID, samples.submission_notebooks(root, A))
     results = {r["student"]: r for r in pipeline.grade(root, A, workers=2, progress=False)}
     return root, results
 
@@ -217,3 +235,44 @@ def test_report_command(small_course):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert str(root / "reports" / A / "index.html") in out.stdout
+
+
+def _active_payloads(raw):
+    """The student's script payloads that would run in a browser: <script> elements
+    holding one (an HTML, JavaScript or SVG output), event handlers, javascript: links.
+    (The payloads also appear in the cell's source code, escaped: that is only text.)"""
+    found = re.findall(r"<script[^>]*>[^<]*__pwned_\w*", raw)
+    found += re.findall(r"<img[^>]*onerror", raw) + re.findall(r"href=[\"']?javascript:", raw)
+    return found
+
+
+def test_feedback_runs_none_of_the_students_scripts(small_course, tmp_path):
+    from course import cli
+
+    root, results = small_course
+    assert results["html-output"]["status"] == "graded", results["html-output"]
+    assert cli.main(["--root", str(root), "feedback", A]) == 0
+    raw = (root / "feedback" / "html-output" / A / f"{A}.html").read_text(encoding="utf-8")
+    assert _active_payloads(raw) == [], _active_payloads(raw)
+    assert "<b>kept bold</b>" in raw, "harmless HTML should survive sanitising"
+    assert "window.__pwned_out" in raw and "window.__pwned_md" in raw, "shown as text, not dropped"
+    # nbgrader's own feedback runs them: the check above can fail
+    api = pipeline.open_api(root, CourseDirectory={"feedback_directory": str(tmp_path / "plain")})
+    assert api.generate_feedback(A, "html-output", force=True)["success"]
+    plain_raw = (tmp_path / "plain" / "html-output" / A / f"{A}.html").read_text(encoding="utf-8")
+    assert len(_active_payloads(plain_raw)) >= 4, _active_payloads(plain_raw)
+
+
+def test_report_shows_a_hostile_student_id_escaped(small_course):
+    import subprocess
+    import sys
+
+    root, results = small_course
+    assert results[HOSTILE_ID]["status"] == "not graded", results[HOSTILE_ID]
+    assert any("is not a valid id" in n for n in results[HOSTILE_ID]["notes"])
+    out = subprocess.run([sys.executable, "-m", "course", "--root", str(root), "report", A],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    raw = (root / "reports" / A / "index.html").read_text(encoding="utf-8")
+    assert "<img src=x onerror" not in raw
+    assert html.escape(HOSTILE_ID) in raw, "the refused submission should be listed, escaped"
