@@ -3,11 +3,13 @@
 Every graded submission ends with one status, shown in the export:
 
 - ``graded``: graded normally;
-- ``flagged``: graded, but the static audit found something an instructor should look at;
+- ``flagged``: graded, but the static audit found something an instructor should look at,
+  or links, pipes, devices or unsafe names were set aside from the folder (course.intake);
 - ``timed out``: at least one cell hit the time limit (that cell scored 0, the rest were graded);
 - ``crashed``: the kernel died; cells before the crash are graded, the rest scored 0;
 - ``needs manual grading``: some problem waits for a person;
-- ``not graded``: nothing could be graded (no notebook, unreadable JSON, an nbgrader error);
+- ``not graded``: nothing could be graded (no notebook, unreadable JSON, a notebook that is a
+  link, over SubmissionLimits, a folder name that is no student id, an nbgrader error);
   any older grade of that submission is removed, so that a stale score never looks current;
 - ``failed``: grading itself failed on every attempt (its worker process died or raised),
   which is not the student's fault; no grade is kept, and the submission should be graded again.
