@@ -192,6 +192,14 @@ class GuardedExecute(Execute):
         except Exception:
             return proc.poll()
 
+    async def _async_check_alive(self):
+        # nbclient's liveness poll can outlive a cell that raised (unreadable replies):
+        # once the kernel client is gone there is nothing to poll, and its assertion
+        # would print "Task exception was never retrieved" into the grading output.
+        if self.kc is None:
+            raise DeadKernelError("the kernel client is closed")
+        await super()._async_check_alive()
+
     def _kernel_log_tail(self):
         """The end of the sandboxed kernel's log (its stderr), '' if none."""
         proc = getattr(getattr(getattr(self, "km", None), "provisioner", None), "process", None)

@@ -61,6 +61,12 @@ BOMB = textwrap.dedent("""\
         print("fork failed after", children, "children:", type(err).__name__)
     """)
 HOLD = "import time\ntime.sleep(3)"
+# Signs the kernel's messages with a wrong key: garbage on the channels for the grader.
+GARBLE = textwrap.dedent("""\
+    import hashlib, hmac
+    get_ipython().kernel.session.auth = hmac.HMAC(b"not-the-key", digestmod=hashlib.sha256)
+    print("from here on the grader cannot read this kernel")
+    """)
 SLEEP = "import time\ntime.sleep(5)"
 DISK = textwrap.dedent("""\
     import os
@@ -128,12 +134,14 @@ def serial(template, tmp_path_factory):
 @pytest.fixture(scope="module")
 def crowded(template, tmp_path_factory):
     """The same submissions graded with --workers 2 beside a fork bomb, a notebook that
-    sleeps past its time budget and one that fills its disk quota."""
+    sleeps past its time budget, one that fills its disk quota and one that garbles its
+    kernel's messages."""
     root = tiny.copy_course(template, tmp_path_factory.mktemp("crowded") / "course")
     tiny.add_config(root, f"c.GuardedExecute.time_budget = {TIME_BUDGET}")
     submit(root, "bomb", after={"test_add": [BOMB, HOLD]})
     submit(root, "sleepy", after={"test_add": [SLEEP, SLEEP]})
     submit(root, "disk", after={"test_add": [DISK]})
+    submit(root, "garble", after={"test_add": [GARBLE]})
     for student, edits in INNOCENT.items():
         submit(root, student, edits)
     start = time.monotonic()
@@ -228,6 +236,14 @@ def test_kernels_get_distinct_uids(tmp_path):
         sleeper.wait()
     launch.release_uids(str(root))
     assert launch.allocate_uid(str(root), pid=os.getpid()) == first, "the dead kernel's uid was not reused"
+
+
+@needs_sandbox
+def test_garbage_on_the_kernel_channels_is_graded_as_a_crash(crowded):
+    assert crowded["status"]["garble"] == "crashed", crowded["notes"]["garble"]
+    assert crowded["scores"]["garble"] == {"test_add": 1.0, "test_mul": 0.0}, crowded["scores"]["garble"]
+    assert any("unreadable" in n and "Invalid Signature" in n for n in crowded["notes"]["garble"]), (
+        crowded["notes"]["garble"])
 
 
 # --- time budget and disk quota -----------------------------------------------------------
