@@ -310,7 +310,8 @@ def format_report(assignment, report):
     ]
     for key, title in sections:
         for name, reason in report[key]:
-            lines.append(f"  {title}: {name}: {reason}")
+            # a name is the zip's, printed to a terminal: escape control characters
+            lines.append(f"  {title}: {name if name.isprintable() else ascii(name)}: {reason}")
     if report["junk"]:
         lines.append(f"  ignored {len(report['junk'])} archiver file(s) (__MACOSX, .DS_Store, ...)")
     if report["late_marked"]:

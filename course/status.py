@@ -141,7 +141,10 @@ def _mend_notebook(root, assignment, path, aside, bounds):
 
     data = path.read_bytes()
     record_path = aside / "mended.json"
-    records = json.loads(record_path.read_text()) if record_path.is_file() else {}
+    try:
+        records = json.loads(record_path.read_text()) if record_path.is_file() else {}
+    except ValueError:
+        records = {}  # a damaged record only costs mending again
     digest = hashlib.sha256(data).hexdigest()
     known = records.get(path.name)
     try:

@@ -231,3 +231,13 @@ def test_extract_stops_at_the_running_limit_whatever_the_header_says(tmp_path):
     with zipfile.ZipFile(path) as z:
         reason = lms.extract(z, z.infolist()[0], tmp_path / "out", limit=100_000)
     assert reason.startswith("inflates past 100000 bytes although its header says 300000"), reason
+
+
+def test_collect_zip_report_escapes_control_characters_in_names(course, tmp_path, capsys):
+    """A member name is printed to the instructor's terminal: an escape sequence in it
+    (here: clear the screen) is shown escaped, never sent to the terminal."""
+    archive = _zip(tmp_path / "esc.zip", [("s1/\x1b[2Jnotes.txt", b"x", (2026, 1, 1, 0, 0, 0)),
+                                          ("s1/hw.ipynb", _notebook_bytes(course, "s1"), (2026, 1, 1, 0, 0, 0))])
+    code, out = tc.run_cli(capsys, course, "collect-zip", "hw", str(archive))
+    assert code == 0, out
+    assert "\x1b" not in out and "NOT A NOTEBOOK (ignored): 's1/\\x1b[2Jnotes.txt'" in out, out
