@@ -226,3 +226,23 @@ def test_check_intermediates_leaves_inputs_and_scalars_alone():
                                {"x": np.array([6.0, 6.0]), "k": np.float64(2 * np.sum(x))})
     assert np.array_equal(x, before)
     assert [r["verdict"] for r in rows] == ["ok", "ok"]
+
+
+def test_check_intermediates_with_shapes_that_change():
+    """Intermediates of other shapes than the inputs (a mean over the batch, a scalar output)."""
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    stages = [("mu", lambda v: v["x"].mean(axis=0)),            # (3,)
+              ("xc", lambda v: v["x"] - v["mu"]),                # (4, 3), mu feeds it by broadcast
+              ("out", lambda v: np.sum(v["xc"] ** 3 * v["w"]))]  # ()
+    dout = np.float64(1.5)
+    xc = x - x.mean(axis=0)
+    dxc = dout * 3 * xc ** 2 * w
+    dmu = -dxc.sum(axis=0)
+    assert np.all(np.abs(dmu) > 1e-3)               # mu's path matters
+    grads = {"out": dout, "xc": dxc, "mu": dmu, "x": dxc + dmu / 4,
+             "w": dout * np.sum(xc ** 3, axis=0)}
+    rows = check_intermediates(stages, {"x": x, "w": w}, dout, grads)
+    assert [r["shape"] for r in rows] == [(), (4, 3), (3,), (4, 3), (3,)]
+    with pytest.raises(AssertionError, match="first wrong intermediate: 'x'"):
+        check_intermediates(stages, {"x": x, "w": w}, dout, dict(grads, x=dxc))  # mu's path lost
