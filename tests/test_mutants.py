@@ -162,7 +162,7 @@ def _weak_course(root):
 def test_end_to_end_killed_surviving_equivalent_and_stale(tmp_path, capsys, how):
     """Direct (the source notebook run in a kernel) and --exact (handed in and autograded by
     course.pipeline.grade) must judge every mutant alike."""
-    nb = _weak_course(tmp_path)
+    _weak_course(tmp_path)
     found = {m.mutated.splitlines()[m.line - 1].strip(): m for m in mutants.all_mutants(tmp_path, "hw")}
     assert set(found) == {"return a - b", "pass", "return min(x, 0)", "return max(x, 1)",
                           "return max(x, -1)"}, sorted(found)
@@ -183,7 +183,8 @@ def test_end_to_end_killed_surviving_equivalent_and_stale(tmp_path, capsys, how)
     assert "STALE    relu:number:00000000" in out
     # 6 mutants ("pass" twice: add and relu), 1 listed as equivalent, 1 survivor
     assert "hw: 6 mutants, 1 equivalent, 5 run: 4 killed, 1 survived; score 4/5 = 80.0%" in out
-    assert nb.cells[3].metadata["tags"] == ["skip-when-grading"], "run, it would fail the reference"
+    # The skip-when-grading cell breaks relu when run: the reference got full marks (or the
+    # command would have stopped, see the next test), so it was left out as the autograder does.
 
 
 def test_the_reference_must_get_full_marks(tmp_path):
@@ -198,7 +199,9 @@ def test_the_reference_must_get_full_marks(tmp_path):
 
 # --- 3. the CI check: a fixed sample of every assignment ------------------------------
 
-SAMPLE = 5   # mutants per assignment: about 2 minutes for all four on 2 cores
+# 5 mutants and the unmutated notebook per assignment, 2 kernels at once: about 20 s per
+# assignment on 2 idle cores (the notebooks run in 3 to 9 s each)
+SAMPLE = 5
 SEED = 0
 
 
