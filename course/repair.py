@@ -32,16 +32,24 @@ def _is_test(cell):
     return bool(meta.get("grade")) and not meta.get("solution") and cell.get("cell_type") == "code"
 
 
-def parse(text):
-    """(notebook as nbformat v4, notes) from a submitted file's text.
-
-    A version newer than the installed nbformat knows is read as the newest it knows
-    (nbformat 4 has been the format since 2015), an older one is converted, each with
-    a note. Raises ValueError (or json's error) for text that is not a notebook.
-    """
+def load(text):
+    """The JSON object of a submitted file's text; raises ValueError (or json's error)
+    for text that is not a notebook. Cheap: nothing is validated yet, so that a limit on
+    the cell count can be checked before nbformat's validation, which takes seconds for
+    tens of thousands of cells."""
     raw = json.loads(text)
     if not isinstance(raw, dict) or not isinstance(raw.get("cells", []), list):
         raise ValueError("not a notebook: the top level is not a notebook object")
+    return raw
+
+
+def parse(raw):
+    """(notebook as nbformat v4, notes) from load()'s object.
+
+    A version newer than the installed nbformat knows is read as the newest it knows
+    (nbformat 4 has been the format since 2015), an older one is converted, each with
+    a note. Raises ValueError for an object that is not a notebook.
+    """
     major, minor = raw.get("nbformat"), raw.get("nbformat_minor", 0)
     if not isinstance(major, int) or not isinstance(minor, int):
         raise ValueError(f"no nbformat version (nbformat={major!r})")

@@ -148,13 +148,14 @@ def _mend_notebook(root, assignment, path, aside, bounds):
     digest = hashlib.sha256(data).hexdigest()
     known = records.get(path.name)
     try:
-        nb, notes = repair.parse(data.decode("utf-8"))
+        raw = repair.load(data.decode("utf-8"))
+        fatal = intake.cells_problem(path.name, len(raw.get("cells", [])), bounds)
+        if fatal:
+            return [], fatal
+        nb, notes = repair.parse(raw)
     except Exception as err:  # any parse failure means the same to the instructor
         first = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
         return [], f"{path.name} is not a readable notebook ({first})"
-    fatal = intake.cells_problem(path.name, len(nb.cells), bounds)
-    if fatal:
-        return notes, fatal
     if known and known["sha256"] == digest:
         return known["notes"], None
     # The release, not source/: it has the cells students got, including answer cells
