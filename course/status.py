@@ -4,7 +4,7 @@ Every graded submission ends with one status, shown in the export:
 
 - ``graded``: graded normally;
 - ``flagged``: graded, but the static audit found something an instructor should look at,
-  or links, pipes, devices or unsafe names were set aside from the folder (course.intake);
+  or links, pipes or devices were set aside from the folder (course.intake);
 - ``timed out``: at least one cell hit the time limit (that cell scored 0, the rest were graded);
 - ``crashed``: the kernel died; cells before the crash are graded, the rest scored 0;
 - ``needs manual grading``: some problem waits for a person;
@@ -52,7 +52,9 @@ def set_aside_importables(folder, released):
 
 
 # Notes that make a graded submission "flagged": something an instructor should look at.
-FLAG_NOTES = ("set aside, not followed:", "set aside, unsafe names:")
+# (Unsafe names are only noted: "Jane's hw.ipynb" is more likely than an attack.)
+FLAG_NOTES = ("set aside, not followed:",)
+UNSAFE_NOTE = "set aside, unsafe names:"
 
 
 def precheck(root, assignment, student):
@@ -81,7 +83,7 @@ def precheck(root, assignment, student):
         notes.append(f"{FLAG_NOTES[0]} " + ", ".join(odd) + f" (moved to {aside.name}/)")
     unsafe = [intake.shown(rel) for rel, what in special if what == "unsafe name"]
     if unsafe:
-        notes.append(f"{FLAG_NOTES[1]} " + ", ".join(unsafe) + f" (moved to {aside.name}/)")
+        notes.append(f"{UNSAFE_NOTE} " + ", ".join(unsafe) + f" (moved to {aside.name}/)")
     expected = expected_notebooks(root, assignment)
     linked = [rel for rel, what in special if rel in expected and what != "unsafe name"]
     if linked:
@@ -101,9 +103,13 @@ def precheck(root, assignment, student):
         notes.append("extra files ignored: " + ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
     missing = [name for name in expected if name not in present]
     strangers = [name for name in present if name not in expected]
-    if missing and len(missing) == 1 and len(strangers) == 1:
-        shutil.copy2(folder / strangers[0], folder / missing[0])
-        notes.append(f"notebook {strangers[0]!r} graded as {missing[0]!r} (wrong name)")
+    # a notebook set aside for its name ("Jane's hw.ipynb") is still the student's work
+    odd_named = [aside / rel for rel, what in special if what == "unsafe name" and "/" not in rel
+                 and rel.endswith(".ipynb") and (aside / rel).is_file() and not (aside / rel).is_symlink()]
+    if missing and len(missing) == 1 and len(strangers) + len(odd_named) == 1:
+        chosen = folder / strangers[0] if strangers else odd_named[0]
+        shutil.copy2(chosen, folder / missing[0])
+        notes.append(f"notebook {intake.shown(chosen.name)} graded as {missing[0]!r} (wrong name)")
         present.append(missing[0])
         missing = []
     elif strangers:

@@ -171,6 +171,9 @@ def test_links_pipes_devices_and_unsafe_names_are_set_aside_unread(tiny):
     linked = root / "submitted" / "copycat" / "hw"
     linked.mkdir(parents=True)
     os.symlink(root / "source" / "hw" / "hw.ipynb", linked / "hw.ipynb")
+    # the only notebook under a name with a quote: set aside, still graded as the notebook
+    odd = hostile.write_tiny(root, "jane", hostile.answered_tiny(root))
+    (odd / "hw.ipynb").rename(odd / "Jane's hw.ipynb")
     # the assignment folder a link to source/hw
     (root / "submitted" / "folderlink").mkdir()
     os.symlink(root / "source" / "hw", root / "submitted" / "folderlink" / "hw")
@@ -202,6 +205,9 @@ def test_links_pipes_devices_and_unsafe_names_are_set_aside_unread(tiny):
     assert st["folderlink"]["status"] == "not graded", st["folderlink"]
     assert "submitted/folderlink/hw is a symbolic link" in "\n".join(st["folderlink"]["notes"])
     assert "copycat" not in totals and "folderlink" not in totals, totals
+    jane = st["jane"]
+    assert jane["status"] == "graded" and totals["jane"] == TINY_FULL, (jane, totals)
+    assert "notebook \"Jane's hw.ipynb\" graded as 'hw.ipynb' (wrong name)" in jane["notes"], jane
 
     code, out = course_cmd(root, "feedback", "hw")
     assert code == 0, out
