@@ -1,7 +1,13 @@
 """The CSV export and the printed table agree with the gradebook."""
 
 import csv
+import subprocess
+import sys
 
+import pytest
+
+import hostile
+import tiny_course as tc
 from course import grades
 from conftest import ASSIGNMENTS
 
@@ -50,15 +56,8 @@ def test_table_lists_every_student(graded):
                 assert student in text
 
 
+
 # -- CSV injection (issue 16): ids that a spreadsheet would run, through grade and export ---------
-import subprocess
-import sys
-
-import pytest
-
-import hostile
-import tiny_course as tc
-
 FORMULA_IDS = ["=SUM(1,2)", "+SUM(1,2)", "-SUM(1,2)", "@SUM(1,2)", "\tSUM(1,2)", "\rSUM(1,2)"]
 
 

@@ -4,13 +4,20 @@ Nothing in the catalogue (tests/hostile.py) scores above its honest score,
 every submission ends with a status, and no other student's grade changes.
 """
 
+import json
+import os
 import shutil
+import socket
+import stat
+import subprocess
+import sys
 
 import nbformat
 import pytest
 
 from course import grades, pipeline, sandbox, samples
 import hostile
+import tiny_course as tc
 from conftest import REPO
 
 # The fastest assignment to grade; every case is built from it.
@@ -114,16 +121,8 @@ def test_failed_regrade_leaves_no_stale_score(hostile_course):
         "the old score of a failed regrade is still in the gradebook"
 
 
+
 # -- What surrounds the kernel (issue 16): the tiny course, through the real commands ----------
-import json
-import os
-import socket
-import stat
-import subprocess
-import sys
-
-import tiny_course as tc
-
 TINY_FULL = 3.0  # add (1) + mul (2)
 
 
