@@ -78,6 +78,11 @@ c.IgnorePattern.pattern = r"Warning|it/s\]|s/it\]"
 c.Validator.width = 10000
 
 # --- Generating the release -----------------------------------------------------
+# Files nbgrader never copies from source/ (into the release, or from a submission):
+# its defaults, and the mutation-score notes of each assignment (python -m course
+# mutants), which describe the solution and are for authors only.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+                            "mutants_equivalent.txt"]
 # Release notebooks ship without outputs, and solution cells get the usual stub.
 c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",

@@ -14,7 +14,10 @@ from pathlib import Path
 
 import nbformat
 
+from nbgrader.preprocessors import Execute
+
 from course import grades, pipeline, samples
+from course.limits import skipped_when_grading
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -51,6 +54,22 @@ def lost_cells(root, assignment):
             for row in grades.scores(root, [assignment])}
 
 
+class ExecuteSkippingDemos(Execute):
+    """nbgrader validate's Execute, minus the locked demo cells tagged skip-when-grading.
+
+    Those cells only demonstrate (05's training runs take most of its run time), and
+    nothing later may use them: the autograder skips them too, and the reference gets
+    full marks without them (test_e2e). Skipping them here keeps validating a hundred
+    samples within the suite's budget; tests/test_validate.py and the browser test run
+    the unmodified `nbgrader validate`.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if skipped_when_grading(cell):
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)
+
+
 def _validate_one(args):
     """(student, {failed grade id: validate's message}) for one filled release notebook."""
     root, assignment, student = args
@@ -58,6 +77,7 @@ def _validate_one(args):
 
     folder = Path(root) / "validate" / student / assignment
     validator = Validator(config=pipeline.load_config(root))
+    validator.preprocessors = [ExecuteSkippingDemos if p is Execute else p for p in validator.preprocessors]
     failed = {}
     for path in sorted(folder.glob("*.ipynb")):
         by_source = {c.source.strip(): c.metadata.get("nbgrader", {}).get("grade_id")
