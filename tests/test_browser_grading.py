@@ -1,0 +1,164 @@
+"""The instructor's and the student's clicks in a real browser: Validate, and the formgrader.
+
+JupyterLab (the pinned one, with nbgrader's extension) serves a graded tiny course
+whose written answer is a manually graded answer (c.GradeWrittenAnswers.points),
+plus two filled notebooks of a real assignment. In Debian's Chromium:
+- *Validate* on the solved release notebook shows nbgrader's success dialog;
+- *Validate* on a notebook with a catalogued bug shows the whole teaching message;
+- in the formgrader, the written answer gets a score typed by hand, and the
+  submission's total in the gradebook includes it.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbconvert.filters import strip_ansi
+
+import test_browser
+import tiny_course
+from conftest import ASSIGNMENTS
+from course import pipeline
+from test_browser import JS_PANEL_ID, JS_READY, browser, tools  # noqa: F401 (fixtures)
+
+REAL = "02_softmax" if "02_softmax" in ASSIGNMENTS else ASSIGNMENTS[0]
+
+
+def _graded_tiny_course(root):
+    from test_written_answers import _question_and_answer
+
+    tiny_course.make_template(root)
+    source = root / "source" / tiny_course.ASSIGNMENT / f"{tiny_course.ASSIGNMENT}.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    nb.cells[1:1] = list(_question_and_answer())
+    nbformat.write(nb, source)
+    tiny_course.add_config(root, "c.GradeWrittenAnswers.points = 2")
+    pipeline.generate(root, tiny_course.ASSIGNMENT)
+    release = root / "release" / tiny_course.ASSIGNMENT / f"{tiny_course.ASSIGNMENT}.ipynb"
+    folder = root / "submitted" / "ada" / tiny_course.ASSIGNMENT
+    folder.mkdir(parents=True)
+    mine = nbformat.read(release, as_version=4)
+    mine.cells[2].source = "The order of the terms does not change a sum."
+    nbformat.write(mine, folder / release.name)
+    tiny_course.answer(folder / release.name, root)
+    [result] = pipeline.grade(root, tiny_course.ASSIGNMENT, ["ada"], progress=False)
+    assert result["status"] == "needs manual grading", (
+        f"{result['status']}: {result.get('notes')}\n{result.get('log', '')[-3000:]}")
+    return root
+
+
+@pytest.fixture(scope="module")
+def course_lab(tools, validated, course_root, tmp_path_factory):  # noqa: F811
+    """JupyterLab on a graded tiny course, with two filled notebooks of a real assignment."""
+    home = tmp_path_factory.mktemp("grading-lab")
+    root = _graded_tiny_course(home / "course")
+    failing = {s: cells for s, cells in validated[REAL].items() if s.startswith("bug-") and cells}
+    assert failing, f"no catalogued bug of {REAL} fails a visible test"
+    bug = max(failing, key=lambda s: max(len(line) for m in failing[s].values() for line in m.splitlines()))
+    for student in ("reference", bug):
+        shutil.copytree(Path(course_root) / "validate" / student / REAL, root / "checks" / student)
+    port, token = test_browser._free_port(), secrets.token_hex(16)
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"))
+    for name, values in test_browser.LAB_SETTINGS.items():  # no news or update pop-ups
+        path = home / "settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(home / "settings")
+    env.pop("JUPYTER_PATH", None)
+    log = open(home / "lab.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+         "--LabApp.expose_app_in_browser=True",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         *(["--allow-root"] if os.geteuid() == 0 else [])],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            if server.poll() is not None:
+                pytest.fail("JupyterLab exited:\n" + (home / "lab.log").read_text()[-3000:])
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 120 s:\n" + (home / "lab.log").read_text()[-3000:])
+        yield {"base": base, "token": token, "root": root, "bug": bug, "failing": failing[bug]}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _validate_in_lab(page, lab, rel):
+    workspace = rel.replace("/", "-").replace(".", "-")  # a fresh workspace: this notebook alone
+    page.goto(f"{lab['base']}/lab/workspaces/{workspace}/tree/{rel}?token={lab['token']}", timeout=120_000)
+    page.wait_for_function(JS_READY, arg=rel, timeout=180_000, polling=500)
+    panel = page.locator(f'[id="{page.evaluate(JS_PANEL_ID, rel)}"]')
+    panel.locator(".jp-NotebookPanel-toolbar").get_by_text("Validate").first.click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.get_by_text("Validation Results").wait_for(timeout=300_000)
+    text = dialog.inner_text()
+    shots = test_browser._artifacts()
+    page.screenshot(path=str(shots / f"validate-{rel.replace('/', '__')}.png"))
+    dialog.get_by_role("button").last.click()
+    return text
+
+
+def test_validate_button_success_and_whole_message(course_lab, browser):  # noqa: F811
+    name = next((course_lab["root"] / "checks" / "reference").glob("*.ipynb")).name
+    texts = {}
+    for student in ("reference", course_lab["bug"]):
+        page = browser.new_page()
+        try:
+            texts[student] = _validate_in_lab(page, course_lab, f"checks/{student}/{name}")
+        finally:
+            page.close()
+    assert "Success! Your notebook passes all the tests." in texts["reference"], texts["reference"][-2000:]
+    text = texts[course_lab["bug"]]
+    assert "Success" not in text, text[-2000:]
+    for message in course_lab["failing"].values():
+        for line in strip_ansi(message).splitlines():
+            if line.startswith("AssertionError"):
+                assert line.strip() in text, f"the dialog does not show this line whole:\n{line}\n---\n{text[-3000:]}"
+
+
+def test_formgrader_hand_grade_updates_the_total(course_lab, browser):  # noqa: F811
+    root = course_lab["root"]
+    api = pipeline.open_api(root)
+    with api.gradebook as gb:
+        sub = gb.find_submission_notebook(tiny_course.ASSIGNMENT, tiny_course.ASSIGNMENT, "ada")
+        sub_id, before = sub.id, sub.score
+    page = browser.new_page()
+    try:
+        page.goto(f"{course_lab['base']}/formgrader/submissions/{sub_id}/?token={course_lab['token']}",
+                  timeout=120_000)
+        score = page.locator('input.score[id="why_commutative_answer"]')
+        score.wait_for(timeout=60_000)
+        score.fill("1.5")
+        score.press("Enter")
+        page.locator('input.score[id="why_commutative_answer"]').blur()
+        page.wait_for_timeout(3000)  # the formgrader saves through its API on change
+        page.screenshot(path=str(test_browser._artifacts() / "formgrader-hand-grade.png"))
+    finally:
+        page.close()
+    with api.gradebook as gb:
+        grade = gb.find_grade("why_commutative_answer", tiny_course.ASSIGNMENT, tiny_course.ASSIGNMENT, "ada")
+        total = gb.find_submission(tiny_course.ASSIGNMENT, "ada").score
+    assert grade.manual_score == 1.5, f"the score typed in the formgrader was not saved: {grade.manual_score}"
+    assert total == before + 1.5 == 3 + 1.5, f"total {total}, before {before}"
