@@ -60,7 +60,11 @@ def _course_functions(module_name):
         return []
     expected = os.path.join(_HERE, module_name.split(".")[-1] + ".py")
     found = []
-    for name in getattr(module, "__all__", ()):
+    # The public names, and every function in the module: a replaced private helper
+    # (gradcheck's table or diagnosis) would weaken the public ones just as well.
+    names = set(getattr(module, "__all__", ())) | {
+        name for name, value in vars(module).items() if isinstance(value, types.FunctionType)}
+    for name in sorted(names):
         fn = getattr(module, name, None)
         # a context manager is contextlib's wrapper around the function we wrote
         code = getattr(getattr(fn, "__wrapped__", fn), "__code__", None)

@@ -61,3 +61,12 @@ def test_references_replaced_is_noticed():
     out = _run("import course.trusted as t; t.references = lambda *a, **k: None\n"
                "t.assert_untampered()")
     assert out.returncode != 0 and "course.trusted.references" in out.stderr, out.stderr
+
+
+def test_replaced_private_helper_is_noticed():
+    private = [n for n, v in vars(__import__("course.gradcheck").gradcheck).items()
+               if n.startswith("_") and callable(v) and hasattr(v, "__code__")]
+    assert private, "course.gradcheck has no private helper to replace"
+    out = _run(f"import course.gradcheck as g; g.{private[0]} = lambda *a, **k: None\n"
+               "from course.trusted import assert_untampered\nassert_untampered()")
+    assert out.returncode != 0 and f"course.gradcheck.{private[0]}" in out.stderr, out.stderr
