@@ -24,6 +24,7 @@ and its grades), so a retried task can neither lose nor duplicate a grade.
 import contextlib
 import os
 import shutil
+import stat
 import threading
 import time
 import uuid
@@ -185,9 +186,19 @@ _TASK_LOCK = threading.Lock()
 
 
 def _files_of(folder):
-    """{relative path: bytes} of every file under `folder`."""
+    """{relative path: bytes} of every regular file under `folder`.
+
+    Links are never followed or shipped (a link in submitted/ may point at the
+    gradebook or source/), nor are pipes or devices: only what the precheck would grade."""
     folder = Path(folder)
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    found = {}
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(top, d)))
+        for name in sorted(files):
+            path = Path(top) / name
+            if not path.is_symlink() and stat.S_ISREG(path.lstat().st_mode):
+                found[str(path.relative_to(folder))] = path.read_bytes()
+    return found
 
 
 def _put_files(folder, files):

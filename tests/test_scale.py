@@ -422,3 +422,19 @@ def test_submission_failing_every_attempt_is_marked_failed(batch, serial, postgr
     others = [s for s in students if s not in failed]
     problems = _differences(serial, {r["student"]: r for r in results}, scores, others)
     assert not problems, "\n".join(problems)
+
+
+def test_shipping_a_submission_never_follows_links(tmp_path):
+    """--ship sends the files of submitted/<s>/<a> to a worker: links (to the gradebook,
+    source/ or /etc), linked folders and pipes stay behind, unread."""
+    import os
+
+    from course.scale import _files_of
+
+    (tmp_path / "hw.ipynb").write_text("{}")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.txt").write_text("kept")
+    os.symlink("/etc/passwd", tmp_path / "passwd")
+    os.symlink("/etc", tmp_path / "etc")
+    os.mkfifo(tmp_path / "pipe")
+    assert sorted(_files_of(tmp_path)) == ["data/x.txt", "hw.ipynb"]
