@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import grades, pipeline, release_check, samples, status
+from . import grades, intake, pipeline, release_check, samples, status
 
 
 def _assignment_list(root, names):
@@ -83,7 +83,9 @@ def cmd_grade(args):
               "(it could read source/ and the gradebook); their notes say so")
     for r in results:
         if r["status"] != "graded":
-            print(f"  {r['student']}: {r['status']}" + (f" ({'; '.join(r['notes'])})" if r["notes"] else ""))
+            # ids come from folder names: escape them, a name may carry terminal escapes
+            print(f"  {intake.shown(r['student'])}: {r['status']}"
+                  + (f" ({'; '.join(r['notes'])})" if r["notes"] else ""))
     return 1 if any(r["status"] == status.FAILED for r in results) else 0
 
 
