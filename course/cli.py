@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import grades, intake, pipeline, release_check, samples, status
+from . import grades, pipeline, release_check, samples, status
 
 
 def _assignment_list(root, names):
@@ -84,7 +84,8 @@ def cmd_grade(args):
     for r in results:
         if r["status"] != "graded":
             # ids come from folder names: escape them, a name may carry terminal escapes
-            print(f"  {intake.shown(r['student'])}: {r['status']}"
+            student = r["student"] if r["student"].isprintable() else ascii(r["student"])
+            print(f"  {student}: {r['status']}"
                   + (f" ({'; '.join(r['notes'])})" if r["notes"] else ""))
     return 1 if any(r["status"] == status.FAILED for r in results) else 0
 
