@@ -6,6 +6,7 @@ leaves the submission "needs manual grading", and a hand-given score enters the
 gradebook and the total. The real assignments' answer cells are checked too.
 """
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -88,7 +89,7 @@ def test_every_question_has_an_answer_cell_right_below(assignment):
         cells = nbformat.read(path, as_version=4).cells
         for i, cell in enumerate(cells):
             text = cell.source if cell.cell_type == "markdown" else ""
-            if "**Question" in text:
+            if re.search(r"^\*\*Question", text, re.MULTILINE):  # a question, not a mention of one
                 below = cells[i + 1] if i + 1 < len(cells) else None
                 assert below is not None and is_written_answer(below), (
                     f"{Path(path).name}: the question in cell {i} ({text[:60]!r}) has no answer cell "
