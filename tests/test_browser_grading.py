@@ -19,7 +19,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import nbformat
 import pytest
 from nbconvert.filters import strip_ansi
 
@@ -33,23 +32,9 @@ REAL = "02_softmax" if "02_softmax" in ASSIGNMENTS else ASSIGNMENTS[0]
 
 
 def _graded_tiny_course(root):
-    from test_written_answers import _question_and_answer
+    from test_written_answers import graded_answer_course
 
-    tiny_course.make_template(root)
-    source = root / "source" / tiny_course.ASSIGNMENT / f"{tiny_course.ASSIGNMENT}.ipynb"
-    nb = nbformat.read(source, as_version=4)
-    nb.cells[1:1] = list(_question_and_answer())
-    nbformat.write(nb, source)
-    tiny_course.add_config(root, "c.GradeWrittenAnswers.points = 2")
-    pipeline.generate(root, tiny_course.ASSIGNMENT)
-    release = root / "release" / tiny_course.ASSIGNMENT / f"{tiny_course.ASSIGNMENT}.ipynb"
-    folder = root / "submitted" / "ada" / tiny_course.ASSIGNMENT
-    folder.mkdir(parents=True)
-    mine = nbformat.read(release, as_version=4)
-    mine.cells[2].source = "The order of the terms does not change a sum."
-    nbformat.write(mine, folder / release.name)
-    tiny_course.answer(folder / release.name, root)
-    [result] = pipeline.grade(root, tiny_course.ASSIGNMENT, ["ada"], progress=False)
+    root, _release, result = graded_answer_course(root)
     assert result["status"] == "needs manual grading", (
         f"{result['status']}: {result.get('notes')}\n{result.get('log', '')[-3000:]}")
     return root

@@ -40,9 +40,10 @@ def test_answer_without_a_question_above_is_refused():
         GradeWrittenAnswers(points=1).preprocess(nb, {})
 
 
-@pytest.fixture(scope="module")
-def graded_answers(tmp_path_factory):
-    root = tiny_course.make_template(tmp_path_factory.mktemp("written") / "course")
+def graded_answer_course(root):
+    """The tiny course with a written question worth 2 points by hand; ada's submission
+    (answer written, code right) autograded. Returns (root, release notebook, result)."""
+    root = tiny_course.make_template(root)
     source = root / "source" / tiny_course.ASSIGNMENT / f"{tiny_course.ASSIGNMENT}.ipynb"
     nb = nbformat.read(source, as_version=4)
     nb.cells[1:1] = list(_question_and_answer())
@@ -53,11 +54,16 @@ def graded_answers(tmp_path_factory):
     folder = root / "submitted" / "ada" / tiny_course.ASSIGNMENT
     folder.mkdir(parents=True)
     mine = nbformat.read(release, as_version=4)
-    mine.cells[2].source = "Addition of numbers does not depend on their order."
+    mine.cells[2].source = "The order of the terms does not change a sum."
     nbformat.write(mine, folder / release.name)
     tiny_course.answer(folder / release.name, root)
     [result] = pipeline.grade(root, tiny_course.ASSIGNMENT, ["ada"], progress=False)
     return root, release, result
+
+
+@pytest.fixture(scope="module")
+def graded_answers(tmp_path_factory):
+    return graded_answer_course(tmp_path_factory.mktemp("written") / "course")
 
 
 def test_setting_makes_each_answer_manually_graded(graded_answers):
