@@ -63,6 +63,10 @@ def check(root, assignment, only, workers, validate, verbose):
                 if flag is None or flag != bool(seen):
                     line.append(f"VISIBLE FLAG {flag!r} IS WRONG")
                     bad = True
+                stray = catalogue_runs.stray_visible_failures(bug, seen)
+                if stray:
+                    line.append(f"VISIBLE FAILURES {stray} DO NOT SAY WHAT TO FIX FIRST")
+                    bad = True
         if result.get("status") not in ("graded", None) and kind != "untouched":
             line.append(f"status {result.get('status')}: {result.get('notes')}")
         problems += bad

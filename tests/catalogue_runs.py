@@ -8,6 +8,7 @@ tests only). The result says, per sample, which test cells lost points and
 which visible test cells failed, with their messages.
 """
 
+import re
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -136,6 +137,15 @@ def own_exercise_violations(cat, bug):
     edited = {grade_id for grade_id, _old, _new in bug["edits"]}
     return sorted(t for t in bug["loses"]
                   if t not in cat["INTEGRATION"] and not edited & set(cat["EXERCISES"].get(t, ())))
+
+
+def stray_visible_failures(bug, failed):
+    """Visible test cells failing outside bug['loses'] without saying which earlier function
+    to fix first ("fix `affine_backward` first: ..."): those blame the wrong code."""
+    from nbconvert.filters import strip_ansi
+
+    return sorted(gid for gid in set(failed) - set(bug["loses"])
+                  if not re.search(r"fix `?\w+`? first", strip_ansi(failed[gid])))
 
 
 def test_cells(root, assignment):

@@ -8,10 +8,7 @@ For every assignment (tests/bugs/<assignment>.py, format in AUTHORING.md):
 - the reference and every correct variant pass `nbgrader validate` and get full marks.
 """
 
-import re
-
 import pytest
-from nbconvert.filters import strip_ansi
 
 import catalogue_runs
 from conftest import ASSIGNMENTS, REPO, VISIBLE_SHARE
@@ -72,8 +69,7 @@ def test_visible_flag_says_whether_validate_catches_it(validated, assignment, st
         + (f"fails on {sorted(failed)}" if failed else "passes"))
     # A visible check of a later exercise may fail too, but only to point at the cause
     # ("fix `affine_backward` first: ..."); it costs no points there (hidden references).
-    stray = sorted(gid for gid in set(failed) - set(bug["loses"])
-                   if not re.search(r"fix `?\w+`? first", strip_ansi(failed[gid])))
+    stray = catalogue_runs.stray_visible_failures(bug, failed)
     assert not stray, (f"{student}: visible tests fail in {stray}, outside the cells it loses, "
                        "without saying which earlier function to fix first")
 
