@@ -1,7 +1,7 @@
 """What the scaling tests (tests/test_scale.py) and the benchmark (bench/grade_throughput.py) share.
 
 - ``make_course``: a scratch course with the fastest assignment in source/ generated;
-- ``write_batch``: a mixed batch of at least 40 submissions to it, built with course.samples
+- ``write_batch``: a mixed batch of 40 submissions to it, built with course.samples
   (correct, buggy, untouched, correct variants), a few hostile ones from tests/hostile.py when
   it is there, and broken files (cut-off JSON, an empty file, a notebook under a wrong name, no
   notebook at all);
@@ -66,22 +66,33 @@ CHEAP_HOSTILE = ["deleted-test-cell", "edited-test-cells", "raised-points", "pat
 
 
 def write_batch(root, assignment, size=40):
-    """Write at least `size` submissions under submitted/; return {student: kind}.
+    """Write exactly `size` submissions under submitted/ (more only if the fixed part is
+    larger); return {student: kind}.
 
-    The samples (reference, untouched, variants, every catalogued bug) are repeated
-    under new student ids until the batch is large enough: a real class hands in
-    many copies of the same few answers.
+    The fixed part: a few hostile ones (tests/hostile.py) and the broken files. The rest
+    are samples of the catalogue, in the proportions of a class: the reference, an
+    untouched notebook, a quarter correct variants and the rest catalogued bugs, the first
+    of each in catalogue order. When the catalogue is smaller than that, samples are
+    repeated under new student ids: a real class hands in many copies of the same answers.
     """
     kinds = {}
-    rows = samples.sample_students(root, assignment)
-    for student, kind, _edits, _loses in rows:
-        kinds[student] = kind
-    samples.write_samples(root, assignment)
     kinds.update(_write_hostile(root, assignment))
     kinds.update(_write_broken(root, assignment))
+    rows = samples.sample_students(root, assignment)
+    fixed = [r for r in rows if r[1] in ("reference", "untouched")]
+    variants = [r for r in rows if r[1] == "variant"]
+    bugs = [r for r in rows if r[1] == "bug"]
+    room = max(0, size - len(kinds) - len(fixed))
+    n_variants = min(len(variants), room // 4)
+    chosen = fixed + variants[:n_variants] + bugs[:room - n_variants]
+    for student, kind, edits, _ in chosen:
+        nbs = samples.submission_notebooks(root, assignment, edits, untouched=(kind == "untouched"),
+                                           label=f"{assignment}/{student}")
+        samples.write_submission(root, assignment, student, nbs)
+        kinds[student] = kind
     copy_no = 1
     while len(kinds) < size:
-        for student, kind, _edits, _loses in rows:
+        for student, kind, _edits, _loses in chosen:
             if len(kinds) >= size:
                 break
             clone = f"{student}-{copy_no}"

@@ -176,7 +176,7 @@ def _assert_no_duplicates(url, assignment, expected, students):
 def test_batch_is_mixed_and_large_enough(batch, serial):
     kinds = batch["kinds"]
     assert len(kinds) >= BATCH_SIZE, f"the batch has {len(kinds)} submissions, {BATCH_SIZE} wanted"
-    for kind in ("reference", "bug", "untouched", "broken"):
+    for kind in ("reference", "variant", "bug", "untouched", "hostile", "broken"):
         assert kind in kinds.values(), f"the batch has no {kind} submission"
     by_status = {}
     for r in serial["results"].values():
