@@ -21,6 +21,7 @@ by $COURSE_BROWSER_BUDGET seconds (default 900).
 A last test clicks the sortable table of an item-analysis page (course.report).
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -94,13 +95,10 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab(tools, course_root, tmp_path_factory):
-    """JupyterLab serving a copy of the release; yields (base URL, token, folder, deadline)."""
-    deadline = Deadline(BUDGET)
-    home = tmp_path_factory.mktemp("lab")
-    work = home / "student"
-    shutil.copytree(course_root / "release", work)
+@contextlib.contextmanager
+def running_lab(home, root_dir, timeout=120):
+    """JupyterLab serving root_dir, its config, data and settings under home (no news or
+    update pop-ups); yields (base URL, token) once it answers, stops it on exit."""
     for name, values in LAB_SETTINGS.items():
         path = home / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,12 +116,13 @@ def lab(tools, course_root, tmp_path_factory):
     log = open(home / "lab.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
+         "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root_dir}",
          "--LabApp.expose_app_in_browser=True",
          "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
          *(["--allow-root"] if os.geteuid() == 0 else [])],  # CI runs as root
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=root_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
     try:
         while True:
             if server.poll() is not None:
@@ -135,11 +134,11 @@ def lab(tools, course_root, tmp_path_factory):
                         break
             except OSError:
                 pass
-            if deadline.left() < BUDGET - 120:
-                pytest.fail("JupyterLab did not answer within 120 s:\n"
+            if time.monotonic() - started > timeout:
+                pytest.fail(f"JupyterLab did not answer within {timeout} s:\n"
                             + (home / "lab.log").read_text()[-3000:])
             time.sleep(0.5)
-        yield base, token, work, deadline, home
+        yield base, token
     finally:
         server.terminate()
         try:
@@ -148,6 +147,17 @@ def lab(tools, course_root, tmp_path_factory):
             server.kill()
             server.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tools, course_root, tmp_path_factory):
+    """JupyterLab serving a copy of the release; yields (base URL, token, folder, deadline, home)."""
+    deadline = Deadline(BUDGET)
+    home = tmp_path_factory.mktemp("lab")
+    work = home / "student"
+    shutil.copytree(course_root / "release", work)
+    with running_lab(home, work, timeout=deadline.left(120)) as (base, token):
+        yield base, token, work, deadline, home
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,7 @@ plus two filled notebooks of a real assignment. In Debian's Chromium:
   submission's total in the gradebook includes it.
 """
 
-import json
-import os
-import secrets
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -50,44 +43,8 @@ def course_lab(tools, validated, course_root, tmp_path_factory):  # noqa: F811
     bug = max(failing, key=lambda s: max(len(line) for m in failing[s].values() for line in m.splitlines()))
     for student in ("reference", bug):
         shutil.copytree(Path(course_root) / "validate" / student / REAL, root / "checks" / student)
-    port, token = test_browser._free_port(), secrets.token_hex(16)
-    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
-               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"))
-    for name, values in test_browser.LAB_SETTINGS.items():  # no news or update pop-ups
-        path = home / "settings" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-    env["JUPYTERLAB_SETTINGS_DIR"] = str(home / "settings")
-    env.pop("JUPYTER_PATH", None)
-    log = open(home / "lab.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--LabApp.expose_app_in_browser=True",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         *(["--allow-root"] if os.geteuid() == 0 else [])],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            if server.poll() is not None:
-                pytest.fail("JupyterLab exited:\n" + (home / "lab.log").read_text()[-3000:])
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not answer within 120 s:\n" + (home / "lab.log").read_text()[-3000:])
+    with test_browser.running_lab(home, root) as (base, token):
         yield {"base": base, "token": token, "root": root, "bug": bug, "failing": failing[bug]}
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def _validate_in_lab(page, lab, rel):
