@@ -33,6 +33,12 @@ c.Execute.timeout = 60
 # A cell that times out is recorded as an error in that cell and grading goes
 # on with the next one, rather than abandoning the notebook.
 c.Execute.interrupt_on_timeout = True
+# After a cell's reply, its last outputs may still be on their way; nbgrader waits 4 s for
+# them and then fails the cell ("Timeout waiting for IOPub output"). On a loaded machine 4 s
+# once failed an honest cell under Validate (04's scikit-learn import). Grading already waits
+# GuardedExecute.interrupt_grace (10 s); Validate now waits as long. It costs nothing when the
+# outputs come sooner.
+c.Execute.iopub_timeout = 10
 
 # Students may delete or edit a test cell, by accident or not: put the original
 # test cells back from the gradebook before grading, including deleted ones.
