@@ -10,19 +10,11 @@ import sys
 from pathlib import Path
 
 from . import grades, pipeline, release_check, samples, status
-
-
-def _assignment_list(root, names):
-    known = pipeline.assignments(root)
-    for name in names or []:
-        if name not in known:
-            raise pipeline.CourseError(
-                f"No assignment {name!r} in {root}/source (known: {', '.join(known)})")
-    return names or known
+from .course_dir import chosen_assignments
 
 
 def cmd_build(args):
-    chosen = _assignment_list(args.root, args.assignments)
+    chosen = chosen_assignments(args.root, args.assignments)
     for assignment in chosen:
         pipeline.generate(args.root, assignment)
         print(f"generated release/{assignment}")
@@ -53,7 +45,7 @@ def cmd_check_release(args):
 
 
 def cmd_samples(args):
-    for assignment in _assignment_list(args.root, args.assignments):
+    for assignment in chosen_assignments(args.root, args.assignments):
         rows = samples.write_samples(args.root, assignment, args.bugs,
                                      include_variants=getattr(args, "variants", True))
         print(f"{assignment}: wrote {len(rows)} sample submissions under submitted/")
@@ -61,7 +53,7 @@ def cmd_samples(args):
 
 
 def cmd_grade(args):
-    _assignment_list(args.root, [args.assignment])
+    chosen_assignments(args.root, [args.assignment])
     if getattr(args, "no_sandbox", False):
         # Through the environment: worker processes and the configuration read it.
         os.environ["COURSE_SANDBOX"] = "off"
@@ -91,7 +83,7 @@ def cmd_grade(args):
 
 
 def cmd_feedback(args):
-    for assignment in _assignment_list(args.root, args.assignments):
+    for assignment in chosen_assignments(args.root, args.assignments):
         pipeline.generate_feedback(args.root, assignment)
         print(f"feedback/<student>/{assignment}/ written")
     return 0
@@ -100,7 +92,7 @@ def cmd_feedback(args):
 def cmd_export(args):
     from . import late  # lateness columns (submitted_at, days_late, late_penalty, ...)
 
-    chosen = _assignment_list(args.root, args.assignments)
+    chosen = chosen_assignments(args.root, args.assignments)
     n = grades.export_csv(args.root, args.out, args.assignments or None,
                           extra_columns=late.export_columns(
                               args.root, chosen, status.export_columns(args.root, chosen)))
@@ -110,7 +102,7 @@ def cmd_export(args):
 
 def cmd_table(args):
     rows = grades.scores(args.root, args.assignments or None)
-    for assignment in _assignment_list(args.root, args.assignments):
+    for assignment in chosen_assignments(args.root, args.assignments):
         print(grades.table(rows, assignment))
         print()
     return 0

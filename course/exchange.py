@@ -60,7 +60,7 @@ import stat
 import time
 from pathlib import Path
 
-from .pipeline import CourseError, assignments, load_config, open_api
+from .course_dir import CourseError, assignments, load_config, open_api
 
 NBGRADER_DEFAULT_ROOT = "/usr/local/share/nbgrader/exchange"
 # How far a submission's recorded time may be from when its files were written

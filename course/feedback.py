@@ -32,7 +32,7 @@ from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Any, Bool, List, Unicode
 
-from .pipeline import _quiet, _raise_on_failure, open_api
+from .course_dir import open_api, quiet, raise_on_failure
 
 BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 END_HIDDEN = "END HIDDEN TESTS"
@@ -270,7 +270,7 @@ def preprocessors():
 
 
 def overrides():
-    """Configuration for pipeline.open_api that makes nbgrader's feedback safe."""
+    """Configuration for course_dir.open_api that makes nbgrader's feedback safe."""
     return {"GenerateFeedback": {"preprocessors": preprocessors()}}
 
 
@@ -281,9 +281,9 @@ def generate(root, assignment, student=None):
     if nbgrader fails.
     """
     api = open_api(root, **overrides())
-    with _quiet():
+    with quiet():
         if student is None:
             result = api.generate_feedback(assignment, force=True)
         else:
             result = api.generate_feedback(assignment, student, force=True)
-    _raise_on_failure(result, f"generate_feedback {assignment}")
+    raise_on_failure(result, f"generate_feedback {assignment}")

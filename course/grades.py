@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from .pipeline import assignments, load_config, notebooks
+from .course_dir import assignments, notebooks, open_gradebook
 
 
 def problems(root, assignment):
@@ -30,13 +30,6 @@ def problems(root, assignment):
     return result
 
 
-def _open_gradebook(root):
-    from nbgrader.api import Gradebook
-
-    config = load_config(root)
-    return Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id)
-
-
 def scores(root, assignment_ids=None):
     """One dict per (student, assignment) found in the gradebook.
 
@@ -47,7 +40,7 @@ def scores(root, assignment_ids=None):
     root = Path(root)
     wanted = assignment_ids or assignments(root)
     rows = []
-    with _open_gradebook(root) as gb:
+    with open_gradebook(root) as gb:
         known = {a.name for a in gb.assignments}
         for assignment in wanted:
             if assignment not in known:

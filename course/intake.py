@@ -47,7 +47,7 @@ class SubmissionLimits(Configurable):
 
 
 def limits(root):
-    from .pipeline import load_config
+    from .course_dir import load_config
 
     return SubmissionLimits(config=load_config(root))
 

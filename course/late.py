@@ -35,7 +35,7 @@ from dateutil import tz as date_tz
 from nbgrader.plugins import BasePlugin
 from traitlets import Bool, Dict, Enum, Float, TraitError, Unicode, validate
 
-from .pipeline import CourseError, load_config
+from .course_dir import CourseError, assignments, load_config, open_gradebook
 
 DAY = 86400.0
 EXAMPLE = "'2026-10-19 23:59 Europe/Berlin'"
@@ -221,15 +221,9 @@ def policy(root):
     return LatePolicy(config=load_config(root))
 
 
-def _gradebook(root):
-    from .grades import _open_gradebook
-
-    return _open_gradebook(root)
-
-
 def sync(root, assignment):
     """Due date and extensions of one assignment from the configuration into the gradebook."""
-    with _gradebook(root) as gb:
+    with open_gradebook(root) as gb:
         policy(root).sync(gb, assignment)
 
 
@@ -238,7 +232,7 @@ def reapply(root, assignment):
     submissions of an assignment, without running them again (what nbgrader's
     AssignLatePenalties does at grading). Returns lateness rows (see lateness)."""
     rule = policy(root)
-    with _gradebook(root) as gb:
+    with open_gradebook(root) as gb:
         rule.sync(gb, assignment)
         for sub in gb.assignment_submissions(assignment):
             seconds = sub.total_seconds_late
@@ -254,7 +248,7 @@ def lateness(root, assignment_ids):
     "late_penalty", "total_after_penalty"}} from the gradebook, as strings for
     the export. Blank where there is nothing to say (no due date, no timestamp)."""
     rows = {}
-    with _gradebook(root) as gb:
+    with open_gradebook(root) as gb:
         known = {a.name for a in gb.assignments}
         for assignment in assignment_ids:
             if assignment not in known:
@@ -289,8 +283,6 @@ def export_columns(root, assignment_ids, columns=None):
 
 # -- command line -------------------------------------------------------------
 def cmd_late(args):
-    from .pipeline import assignments
-
     known = assignments(args.root)
     for name in args.assignments or []:
         if name not in known:

@@ -63,7 +63,7 @@ REPORT_KEY = "course_grading"
 class KernelStartFailure(RuntimeError):
     """The kernel died or did not answer before any student cell ran: the grader's fault.
 
-    The name is looked for in nbgrader's log (course.pipeline.autograde_one)."""
+    The name is looked for in nbgrader's log (course.autograde.autograde_one)."""
 
 
 class SandboxRequired(RuntimeError):

@@ -56,7 +56,7 @@ from traitlets import List, Unicode
 from traitlets.config import Configurable
 
 from .late import parse_when, policy
-from .pipeline import CourseError, assignments, load_config
+from .course_dir import CourseError, assignments, load_config, open_gradebook
 from .roster import valid_id
 
 DEFAULT_PATTERNS = [
@@ -118,9 +118,7 @@ def _attempt(file_name):
 
 def _student_lookup(root):
     """(map from an LMS/course id to the course id, whether a roster exists)."""
-    from .grades import _open_gradebook
-
-    with _open_gradebook(root) as gb:
+    with open_gradebook(root) as gb:
         rows = [(s.id, s.lms_user_id) for s in gb.students]
     mapping = {sid: sid for sid, _ in rows}
     mapping.update({lms: sid for sid, lms in rows if lms})

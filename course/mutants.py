@@ -371,9 +371,9 @@ def format_report(report):
 
 
 def cmd_mutants(args):
-    from .cli import _assignment_list
+    from .course_dir import chosen_assignments
 
-    _assignment_list(args.root, [args.assignment])
+    chosen_assignments(args.root, [args.assignment])
     report = measure(args.root, args.assignment, max_count=args.max, seed=args.seed,
                      workers=args.workers, timeout=args.timeout, exact=args.exact)
     print(format_report(report))

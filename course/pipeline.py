@@ -1,100 +1,20 @@
 """The instructor pipeline: a thin layer over nbgrader's Python API.
 
 nbgrader does the work (generate, autograde, feedback, the gradebook); this
-module finds the course, loads ``nbgrader_config.py`` once, and loops over
-assignments and students. Every function takes the course root, the folder
-that holds ``nbgrader_config.py``.
+module loops over assignments and students. Every function takes the course
+root, the folder that holds ``nbgrader_config.py``. Finding it, its
+configuration and nbgrader's API on it are course.course_dir's; grading one
+submission is course.autograde's, grading many at once course.pool's.
 """
 
-import contextlib
-import logging
-import os
 from pathlib import Path
 
-import sys
-import warnings
-
 import nbformat
-from traitlets.config.loader import PyFileConfigLoader
 
-CONFIG_FILE = "nbgrader_config.py"
-
-
-def _put_environment_on_path():
-    """nbgrader runs `alembic` (and kernels run `python`) through PATH: make
-    sure the environment this code runs in comes first, even when it was
-    started as `.venv/bin/python -m course` without activating the venv."""
-    bindir = os.path.dirname(sys.executable)
-    parts = os.environ.get("PATH", "").split(os.pathsep)
-    if parts[0] != bindir:
-        os.environ["PATH"] = os.pathsep.join([bindir, *[p for p in parts if p != bindir]])
-
-
-_put_environment_on_path()
-# nbgrader's SQLAlchemy models warn about autoflush on plain reads; the warning
-# says nothing about the grades and would bury the instructor's output.
-warnings.filterwarnings("ignore", message=".*not in session.*")
-
-
-class CourseError(Exception):
-    """A problem the instructor must fix; the message says how."""
-
-
-def find_root(start=None):
-    """The course root: the nearest folder at or above `start` with nbgrader_config.py."""
-    here = Path(start or os.getcwd()).resolve()
-    for folder in [here, *here.parents]:
-        if (folder / CONFIG_FILE).is_file():
-            return folder
-    raise CourseError(
-        f"No {CONFIG_FILE} found in {here} or above it. Run the command from the "
-        "course repository, or pass --root PATH.")
-
-
-def load_config(root, **overrides):
-    """nbgrader's configuration from <root>/nbgrader_config.py, with the root pinned.
-
-    overrides: extra ``Section.option=value`` pairs as a dict of dicts, e.g.
-    {"CourseDirectory": {"db_url": "..."}}.
-    """
-    root = Path(root).resolve()
-    config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
-    # The file computes root from its own location; pin it explicitly so that a
-    # copied config (a temporary course in the tests) cannot point elsewhere.
-    config.CourseDirectory.root = str(root)
-    for section, values in overrides.items():
-        for key, value in values.items():
-            config[section][key] = value
-    return config
-
-
-def open_api(root, **overrides):
-    """An nbgrader NbGraderAPI for the course at `root`."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    config = load_config(root, **overrides)
-    coursedir = CourseDirectory(config=config)
-    # The API also sets up nbgrader's exchange, which logs CRITICAL when the
-    # exchange folder does not exist yet: irrelevant to grading, so quiet.
-    with _quiet(logging.ERROR + 10):
-        api = NbGraderAPI(coursedir=coursedir, config=config)
-    api.log.setLevel(logging.WARNING)
-    return api
-
-
-def assignments(root):
-    """Assignment ids: the folders of source/ that hold a notebook, in order."""
-    source = Path(root) / "source"
-    if not source.is_dir():
-        raise CourseError(f"{source} does not exist: is {root} the course root?")
-    return sorted(p.name for p in source.iterdir()
-                  if p.is_dir() and any(p.glob("*.ipynb")))
-
-
-def notebooks(folder):
-    """The notebooks of one assignment folder, sorted, checkpoints excluded."""
-    return sorted(p for p in Path(folder).glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+from .autograde import InfrastructureFailure, autograde_one  # noqa: F401 (callers find them here)
+from .course_dir import (  # noqa: F401 (re-exported: cli, tests and bench find them here)
+    CONFIG_FILE, CourseError, assignments, find_root, load_config, notebooks, open_api, quiet,
+    raise_on_failure)
 
 
 def check_source_clean(root, assignment):
@@ -110,33 +30,13 @@ def check_source_clean(root, assignment):
                 f"Cells, or: jupyter nbconvert --clear-output --inplace {path}).")
 
 
-def _raise_on_failure(result, what):
-    if not result.get("success"):
-        detail = (result.get("error") or "") + "\n" + (result.get("log") or "")
-        raise CourseError(f"{what} failed:\n{detail.strip()}")
-
-
 def generate(root, assignment):
     """nbgrader generate_assignment for one assignment, into <root>/release/."""
     check_source_clean(root, assignment)
     api = open_api(root)
-    with _quiet():
+    with quiet():
         result = api.generate_assignment(assignment, force=True, create=True)
-    _raise_on_failure(result, f"generate_assignment {assignment}")
-
-
-@contextlib.contextmanager
-def _quiet(level=logging.WARNING):
-    """Silence nbgrader's and the Jupyter client's chatter below `level` for a block."""
-    loggers = [logging.getLogger(name) for name in ("traitlets", "nbgrader", "")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(level)
-    try:
-        yield
-    finally:
-        for lg, level in zip(loggers, levels):
-            lg.setLevel(level)
+    raise_on_failure(result, f"generate_assignment {assignment}")
 
 
 def submitted_students(root, assignment):
@@ -145,58 +45,6 @@ def submitted_students(root, assignment):
     if not submitted.is_dir():
         return []
     return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
-
-
-def autograde_one(root, assignment, student, overrides=None):
-    """Check, autograde and classify one submission; never raises for a bad one, but
-    raises InfrastructureFailure when the grader failed (the kernel never started).
-
-    Returns a dict: student, assignment, success (nbgrader ran), seconds, log,
-    status and notes (see course.status). A submission that cannot be graded
-    has its older grades removed, so that no stale score looks current.
-    """
-    import time
-
-    from . import status
-
-    start = time.perf_counter()
-    notes, fatal = status.precheck(root, assignment, student)
-    if fatal:
-        result = {"success": False, "log": fatal}
-    else:
-        api = open_api(root, **(overrides or {}))
-        with _quiet():
-            out = api.autograde(assignment, student, force=True, create=True)
-        result = {"success": bool(out.get("success")),
-                  "log": ((out.get("error") or "") + "\n" + (out.get("log") or "")).strip()}
-        if not result["success"] and ("KernelStartFailure" in result["log"]
-                                      or "SandboxRequired" in result["log"]):
-            # Not the student's doing: no grade is kept, and the caller retries.
-            status.forget_grades(root, assignment, student)
-            line = [l for l in result["log"].splitlines()
-                    if "KernelStartFailure" in l or "SandboxRequired" in l][-1]
-            raise InfrastructureFailure(line.split(":", 1)[-1].strip()[:500])
-    if not result["success"]:
-        status.forget_grades(root, assignment, student)
-    # no audit of a refused folder: it may be a link, or hold a named pipe that blocks a reader
-    verdict = status.classify(root, assignment, student, result, notes,
-                              [] if fatal else _audit(root, assignment, student))
-    return {"student": student, "assignment": assignment,
-            "seconds": round(time.perf_counter() - start, 2), **result, **verdict}
-
-
-def _audit(root, assignment, student):
-    """Static-audit findings for a submission, as short strings ([] if none)."""
-    try:
-        from .audit import audit_submission
-    except ImportError:
-        return []
-    return audit_submission(Path(root) / "submitted" / student / assignment)
-
-
-class InfrastructureFailure(RuntimeError):
-    """Grading failed for a reason that is not the student's (the kernel never started):
-    raised so that the submission is retried and, failing that, marked `failed`."""
 
 
 def require_sandbox():
@@ -259,6 +107,6 @@ def generate_feedback(root, assignment):
     """nbgrader generate_feedback for every autograded submission of an assignment."""
     from .feedback import overrides  # no hidden-test source or traceback reaches students
     api = open_api(root, **overrides())
-    with _quiet():
+    with quiet():
         result = api.generate_feedback(assignment, force=True)
-    _raise_on_failure(result, f"generate_feedback {assignment}")
+    raise_on_failure(result, f"generate_feedback {assignment}")

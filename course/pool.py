@@ -27,6 +27,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from . import status
+from .autograde import autograde_one
+from .course_dir import CourseError
+
 DEFAULT_RETRIES = 2
 
 
@@ -44,8 +48,6 @@ def _die_with_parent(parent):
 
 def _grade_marked(root, assignment, student, marks):
     """Runs in a worker: leave a mark that this submission started, then grade it."""
-    from .pipeline import autograde_one
-
     (Path(marks) / student).touch()
     return autograde_one(root, assignment, student)
 
@@ -88,8 +90,6 @@ class _Attempts:
 
     def record(self, student, outcome):
         """outcome: autograde_one's dict, or the exception its attempt ended with."""
-        from . import status
-
         if isinstance(outcome, BaseException):
             self.failures[student] = self.failures.get(student, 0) + 1
             if self.failures[student] <= self.retries:
@@ -104,11 +104,9 @@ class _Attempts:
 def grade_here(root, assignment, students, retries=DEFAULT_RETRIES, on_result=None):
     """Grade one submission after another in this process; {student: result}.
 
-    A result is course.pipeline.autograde_one's dict, or course.status.failed_result's
+    A result is course.autograde.autograde_one's dict, or course.status.failed_result's
     for a submission whose grading raised on every attempt. on_result(student, result)
     is called as each one is final (for a progress bar)."""
-    from .pipeline import autograde_one
-
     attempts = _Attempts(root, assignment, retries, on_result)
     for student in students:
         while student not in attempts.results:
@@ -122,8 +120,6 @@ def grade_here(root, assignment, students, retries=DEFAULT_RETRIES, on_result=No
 
 def grade_in_processes(root, assignment, students, workers, retries=DEFAULT_RETRIES, on_result=None):
     """As grade_here, with `workers` spawned processes grading at once."""
-    from .pipeline import CourseError
-
     attempts = _Attempts(root, assignment, retries, on_result)
     queue = list(students)
     while queue:

@@ -26,7 +26,7 @@ import re
 import sys
 from pathlib import Path
 
-from .pipeline import CourseError
+from .course_dir import CourseError, open_gradebook
 
 REQUIRED = ("id", "first_name", "last_name", "email")
 OPTIONAL = ("lms_user_id",)
@@ -106,14 +106,12 @@ def read_roster(path):
 def import_roster(root, path):
     """Write the roster into the gradebook. Returns (new, updated) counts;
     raises CourseError listing every bad row (and writes nothing) if any."""
-    from .grades import _open_gradebook
-
     rows, errors = read_roster(path)
     if errors:
         raise CourseError(f"{len(errors)} problem(s) in {path}, nothing imported:\n  "
                           + "\n  ".join(errors))
     new = updated = 0
-    with _open_gradebook(root) as gb:
+    with open_gradebook(root) as gb:
         existing = {s.id for s in gb.students}
         for row in rows:
             # lms_user_id is written only when the file has that column, so
@@ -129,9 +127,7 @@ def import_roster(root, path):
 
 def students(root):
     """[{id, first_name, last_name, email, lms_user_id}] from the gradebook, sorted by id."""
-    from .grades import _open_gradebook
-
-    with _open_gradebook(root) as gb:
+    with open_gradebook(root) as gb:
         return [{"id": s.id, "first_name": s.first_name or "", "last_name": s.last_name or "",
                  "email": s.email or "", "lms_user_id": s.lms_user_id or ""}
                 for s in sorted(gb.students, key=lambda s: s.id)]

@@ -10,7 +10,7 @@ This module adds two options to that command:
   cell, as ``nbgrader generate_assignment`` records them) and the students, so that no two
   workers race to create the same row.
 - ``--scheduler tcp://HOST:PORT`` sends one task per submission to a Dask distributed
-  cluster. Each task runs ``course.pipeline.autograde_one`` on a worker and writes the
+  cluster. Each task runs ``course.autograde.autograde_one`` on a worker and writes the
   grades to the shared gradebook; the statuses come back to this process, which records
   them in grading/<assignment>.json. A task whose worker raised is retried ``--retries``
   times; a task whose worker died is re-run elsewhere as often as the scheduler's
@@ -31,7 +31,8 @@ import uuid
 from pathlib import Path
 
 from . import pipeline, pool, status
-from .pipeline import CourseError
+from .autograde import autograde_one
+from .course_dir import CourseError, open_gradebook, quiet, raise_on_failure
 
 FAILED = status.FAILED  # every attempt to grade the submission failed (not the student's fault)
 DEFAULT_RETRIES = pool.DEFAULT_RETRIES
@@ -146,10 +147,7 @@ def prepare(root, assignment, students):
     source/), and every student. Returns True if the assignment was (re)generated."""
     import tempfile
 
-    from nbgrader.api import Gradebook
-
-    config = pipeline.load_config(root)
-    with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gb:
+    with open_gradebook(root) as gb:
         current = _cells_in_gradebook(gb, assignment) == _cells_in_source(root, assignment)
     if not current:
         # generate_assignment records the cells; its output goes to a scratch folder
@@ -158,9 +156,9 @@ def prepare(root, assignment, students):
         try:
             pipeline.check_source_clean(root, assignment)
             api = pipeline.open_api(root, CourseDirectory={"release_directory": scratch})
-            with pipeline._quiet():
+            with quiet():
                 result = api.generate_assignment(assignment, force=True, create=True)
-            pipeline._raise_on_failure(result, f"generate_assignment {assignment} into the gradebook")
+            raise_on_failure(result, f"generate_assignment {assignment} into the gradebook")
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
     pipeline.register_students(root, students)
@@ -268,7 +266,7 @@ def _grade_task_locked(root, assignment, student, url, files, overrides, submiss
         raise CourseError(f"worker {socket.gethostname()} has no {submission}: put submitted/ on "
                           "a filesystem every worker shares, or ship the submissions (--ship)")
     with using_db(url):
-        result = pipeline.autograde_one(root, assignment, student, overrides)
+        result = autograde_one(root, assignment, student, overrides)
     if files is not None:
         graded = root / "autograded" / student / assignment
         result["files"] = _files_of(graded) if graded.is_dir() else {}

@@ -25,6 +25,9 @@ from pathlib import Path
 
 import nbformat
 
+from .course_dir import open_gradebook
+
+
 def expected_notebooks(root, assignment):
     """Notebook file names of the released assignment."""
     return sorted(p.name for p in (Path(root) / "release" / assignment).glob("*.ipynb"))
@@ -251,9 +254,7 @@ def classify(root, assignment, student, result, notes, audit_findings=()):
 
 
 def _needs_manual(root, assignment, student):
-    from .grades import _open_gradebook
-
-    with _open_gradebook(root) as gb:
+    with open_gradebook(root) as gb:
         try:
             sub = gb.find_submission(assignment, student)
         except Exception:
@@ -263,9 +264,7 @@ def _needs_manual(root, assignment, student):
 
 def forget_grades(root, assignment, student):
     """Remove a submission's grades from the gradebook (after a failed regrade)."""
-    from .grades import _open_gradebook
-
-    with _open_gradebook(root) as gb:
+    with open_gradebook(root) as gb:
         try:
             gb.remove_submission(assignment, student)
         except Exception:
