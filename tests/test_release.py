@@ -6,7 +6,7 @@ import shutil
 import nbformat
 import pytest
 
-from course import release_check
+from course import pipeline, release_check
 from conftest import ASSIGNMENTS, REPO
 
 
@@ -14,10 +14,18 @@ def test_there_are_assignments():
     assert ASSIGNMENTS, "source/ holds no assignment folder with a notebook"
 
 
-def test_release_matches_source(course_root):
-    problems = release_check.compare_trees(course_root / "release", REPO / "release")
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_matches_source(course_root, assignment):
+    problems = [p.replace("release/", f"release/{assignment}/", 1) for p in release_check.compare_trees(
+        course_root / "release" / assignment, REPO / "release" / assignment)]
     assert not problems, "release/ drifted from source/:\n" + "\n".join(problems) + \
         "\nRun `python -m course build` and commit release/."
+
+
+def test_release_holds_only_assignments_of_source():
+    stale = sorted(p.name for p in (REPO / "release").iterdir()
+                   if p.is_dir() and p.name not in pipeline.assignments(REPO))
+    assert not stale, f"release/ holds {stale}, which source/ no longer has: remove them"
 
 
 def test_committed_release_leaks_nothing():
@@ -110,7 +118,7 @@ def test_package_holds_no_solution(assignment):
 def test_leak_check_flags_text_meant_for_instructors():
     from nbformat.v4 import new_markdown_cell, new_notebook
 
-    from course import release_check
+    from course import pipeline, release_check
 
     asides = ["# The hyperparameters (bench/digits_mlp.py uses this cell)",
               "Due in a week (instructors: including late days).",
