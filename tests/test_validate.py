@@ -47,9 +47,17 @@ def test_validate_prints_whole_messages(validated, course_root, assignment):
                          cwd=course_root, capture_output=True, text=True, timeout=300)
     printed = out.stdout + out.stderr
     assert "VALIDATION FAILED" in printed, printed[-2000:]
+    import re
+
     from nbconvert.filters import strip_ansi
+
+    # The suite's validate skips the demonstrations tagged skip-when-grading, so the
+    # execution counts in a traceback ("Cell In[26]") differ from the real command's.
+    def counts_out(text):
+        return re.sub(r"In\[\d+\]", "In[_]", text)
 
     for message in failing[student].values():
         for line in strip_ansi(message).splitlines():
             if line.startswith("AssertionError") or "Likely cause" in line or "first" in line:
-                assert line.strip() in printed, f"validate cut this line of {student}'s message:\n{line}"
+                assert counts_out(line.strip()) in counts_out(printed), (
+                    f"validate cut this line of {student}'s message:\n{line}")
