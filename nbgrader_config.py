@@ -45,23 +45,23 @@ c.Execute.iopub_timeout = 10
 c.OverwriteCells.add_missing_cells = True
 
 # A runaway print must not make a 100 MB notebook: keep the first lines of each
-# cell's output and the first lines of a traceback (course.limits.CappedOutput
+# cell's output and the first lines of a traceback (course.nbgrader_plugins.execute.CappedOutput
 # reads these, and also caps each cell's output by bytes: one 10 MB line stays
 # otherwise).
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50
 
-# Student code runs in a sandboxed kernel (course/sandbox.py): a uid of its own
+# Student code runs in a sandboxed kernel (course/sandbox_kernel/host.py): a uid of its own
 # per kernel, no network, no view of source/, the gradebook or other students,
 # caps on memory, CPU time, processes and the disk it writes. Grading fails
 # closed: where this machine cannot build the sandbox (no bubblewrap: run
 # scripts/install-system-deps.sh as root), `python -m course grade` refuses to
 # run and says why. Only COURSE_SANDBOX=off (or `grade --no-sandbox`) grades
 # without it, and every status then says so. The same call replaces nbgrader's
-# Execute and LimitOutput with course.limits.GuardedExecute (a timeout costs one
+# Execute and LimitOutput with course.nbgrader_plugins.execute.GuardedExecute (a timeout costs one
 # cell even when student code catches KeyboardInterrupt; a notebook whose kernel
 # dies is graded up to the crash) and CappedOutput.
-from course.sandbox import OFF_VALUES, configure_nbgrader  # noqa: E402
+from course.nbgrader_plugins.grading_config import OFF_VALUES, configure_nbgrader  # noqa: E402
 
 # time_budget: seconds of wall clock for all the cells of one notebook together.
 # The slowest reference notebook needs well under a minute on a loaded grading
@@ -98,14 +98,14 @@ c.ClearSolutions.code_stub = {
 # Each written question has an answer cell below it (tag written-answer). By default
 # answers are not graded. Set points > 0 and rebuild (python -m course build): every
 # answer becomes a manually graded answer worth that many points, graded by hand in
-# nbgrader's formgrader (course/written_answers.py).
-from course.written_answers import generate_preprocessors  # noqa: E402
+# nbgrader's formgrader (course/nbgrader_plugins/written_answers.py).
+from course.nbgrader_plugins.written_answers import generate_preprocessors  # noqa: E402
 
 c.GenerateAssignment.preprocessors = generate_preprocessors()
 c.GradeWrittenAnswers.points = 0
 
 # --- Distribution: exchange, due dates, late work ---------------------------------
-# (course/exchange.py, course/lms.py, course/late.py; README "Getting work to students")
+# (course/admin/distribution/exchange.py, course/admin/distribution/lms.py, course/admin/distribution/late.py; README "Getting work to students")
 # The exchange is the folder that `python -m course release`, the students'
 # `nbgrader fetch_assignment` / `nbgrader submit` and `python -m course collect`
 # pass files through. By default exchange/ in this folder (git-ignored), enough on
@@ -127,8 +127,8 @@ c.ExchangeCollect.update = True
 c.ExchangeCollect.check_owner = True
 
 # nbgrader's autograde asks this class for each late notebook's penalty; it reads
-# the due dates, extensions and policy below (course/late.py).
-c.AssignLatePenalties.plugin_class = "course.late.LatePolicy"
+# the due dates, extensions and policy below (course/admin/distribution/late.py).
+c.AssignLatePenalties.plugin_class = "course.nbgrader_plugins.late_policy.LatePolicy"
 # Due dates, one per assignment: "YYYY-MM-DD HH:MM Zone/Name" (or an ISO time
 # with an offset). An assignment missing here has no late work. Example:
 #   {"01_staged_backprop": "2026-10-12 23:59 Europe/Berlin", "02_softmax": ...}

@@ -43,7 +43,7 @@ def reference_namespace():
     """Execute the notebook's cells listed in CELLS in a fresh namespace and return it."""
     sys.path.insert(0, str(REPO))
     sys.path.insert(0, str(ASSIGNMENT))  # for `from layers import ...`
-    from course.samples import strip_markers
+    from course.admin.authoring.samples import strip_markers
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}

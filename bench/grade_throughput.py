@@ -5,7 +5,7 @@
 1. serial ``nbgrader autograde ASSIGNMENT --force`` (the real command line, SQLite);
 2. ``python -m course grade ASSIGNMENT --workers 2`` (the real command line, SQLite);
 3. Dask: a LocalCluster with 2 worker processes (one task at a time each) through
-   ``course.scale.grade_on_cluster``, writing to PostgreSQL when a throwaway server can be
+   ``course.admin.grading.scale.grade_on_cluster``, writing to PostgreSQL when a throwaway server can be
    started here (tests/scale_support.py), else to SQLite.
 
 For each: wall time, submissions per minute and the ratio to serial nbgrader, and whether
@@ -35,7 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 import scale_support as support  # noqa: E402
-from course import grades, pipeline, scale  # noqa: E402
+from course.admin.results import grades  # noqa: E402
+from course.admin.grading import pipeline, scale
 
 
 def _scores(root, assignment, url=None):
@@ -94,7 +95,7 @@ def _kernel(sandboxed):
 
     if not sandboxed:
         return "python3", Config()
-    from course import sandbox
+    from course.sandbox_kernel import host as sandbox
 
     return sandbox.KERNEL_NAME, Config({"KernelManager": {"transport": "ipc", "ip": sandbox.ipc_path()}})
 
@@ -102,7 +103,7 @@ def _kernel(sandboxed):
 def measure_floor(graded_root, assignment, students, sandboxed=False):
     """Seconds to start a kernel and run each autograded notebook (outputs cleared) with
     nbclient alone: {student: seconds}, plus the kernel start alone (median of 3).
-    sandboxed: in the course's sandboxed kernel, as grading runs it (course.sandbox)."""
+    sandboxed: in the course's sandboxed kernel, as grading runs it (course.sandbox_kernel.host)."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -216,7 +217,7 @@ def main(argv=None):
     floor = floor_total / n
     print(f"  floor: {floor_total:.1f} s for the {len(per)} executable submissions (kernel start alone "
           f"{kernel_start:.2f} s, median of 3)", flush=True)
-    from course import sandbox
+    from course.sandbox_kernel import host as sandbox
 
     sandbox_floor = None
     if sandbox.available()[0]:

@@ -2,8 +2,8 @@
 
     nice -n 10 .venv/bin/python bench/mutants.py [ASSIGNMENT ...] [--workers 2] [--out DIR]
 
-For each assignment: every mutant of its solution regions (course.mutate) run as the
-autograder runs a submission (course.mutants), then one line with the number of mutants,
+For each assignment: every mutant of its solution regions (course.admin.authoring.mutate) run as the
+autograder runs a submission (course.admin.authoring.mutants), then one line with the number of mutants,
 killed, equivalent (listed in source/<A>/mutants_equivalent.txt), survivors, stale
 entries, the score and the wall time. The whole report of each assignment (every mutant
 with its diff) goes to DIR/<assignment>.txt (default /tmp/mutants-bench).
@@ -22,7 +22,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from course import mutants, pipeline  # noqa: E402
+from course.admin.authoring import mutants  # noqa: E402
+from course.admin.grading import pipeline
 
 
 def main(argv=None):

@@ -4,7 +4,7 @@
 
 Builds two scratch course roots under a temporary folder (never touches this repo's
 gradebook or submissions), each with the course's nbgrader_config.py plus the grading
-configuration of course/sandbox.py; one selects the `course-sandbox` kernel, the other the
+configuration of course/sandbox_kernel/host.py; one selects the `course-sandbox` kernel, the other the
 plain python3 kernel with the same guard and preprocessors. Every student submits the
 reference solution (the source notebook). Each root is graded with one
 `nbgrader autograde` process, as the pipeline does; the difference in wall time divided
@@ -25,7 +25,8 @@ import nbformat
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from course import sandbox  # noqa: E402
+from course.nbgrader_plugins import grading_config
+from course.sandbox_kernel import host as sandbox  # noqa: E402
 
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 
@@ -43,12 +44,12 @@ def build(root, assignment, students, sandboxed):
     root.mkdir(parents=True)
     text = (REPO / "nbgrader_config.py").read_text() + "\n"
     if sandboxed:
-        text += sandbox.NBGRADER_CONFIG
+        text += grading_config.NBGRADER_CONFIG
     else:
         text += ('c.GuardedExecute.kernel_name = ""\n'  # the notebook's own python3 kernel
                  "c.GuardedExecute.require_sandbox = False\n"
                  'c.Execute.extra_arguments = ["--ext=course.sandbox_kernel.guard"]\n'
-                 "from course.sandbox import AUTOGRADE_PREPROCESSORS\n"
+                 "from course.nbgrader_plugins.grading_config import AUTOGRADE_PREPROCESSORS\n"
                  "c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS\n")
     (root / "nbgrader_config.py").write_text(text)
     shutil.copytree(REPO / "source" / assignment, root / "source" / assignment)

@@ -59,7 +59,7 @@ def grade(root):
         nb = nbformat.read(root / "autograded" / student / tiny.ASSIGNMENT / f"{tiny.ASSIGNMENT}.ipynb",
                            as_version=4)
         seconds[student] = nb.metadata.get("course_grading", {}).get("seconds")
-    from course import grades
+    from course.admin.results import grades
 
     scores = {r["student"]: r["total"]
               for r in grades.scores(root, [tiny.ASSIGNMENT])}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the Debian packages the sandboxed grading kernel needs (course/sandbox.py):
+# Install the Debian packages the sandboxed grading kernel needs (course/sandbox_kernel/host.py):
 #   bwrap   (package bubblewrap): mount, network and PID namespaces for the student kernel
 #   setpriv (package util-linux): drops the kernel to a uid of its own when grading runs as root
 #
@@ -7,7 +7,7 @@
 # Without root (or without apt-get) it installs nothing and says what to ask an
 # administrator for; `python -m course grade` then refuses to grade (fail closed) and says
 # why, unless asked to grade without the sandbox (--no-sandbox). Last, the script says
-# whether the sandbox works here (python -m course.sandbox check).
+# whether the sandbox works here (python -m course.sandbox_kernel.host check).
 set -euo pipefail
 
 # command -> Debian package that provides it
@@ -29,7 +29,7 @@ done
 verdict() {
     local py="${COURSE_PYTHON:-.venv/bin/python}"
     if [ -x "$py" ]; then
-        "$py" -m course.sandbox check || echo "  grading will refuse to run until this is fixed (or: grade --no-sandbox)"
+        "$py" -m course.sandbox_kernel.host check || echo "  grading will refuse to run until this is fixed (or: grade --no-sandbox)"
     fi
 }
 

@@ -17,8 +17,10 @@ import nbformat
 
 from nbgrader.preprocessors import Execute
 
-from course import grades, pipeline, samples
-from course.limits import skipped_when_grading
+from course.admin.results import grades
+from course.admin.grading import pipeline
+from course.admin.authoring import samples
+from course.nbgrader_plugins.execute import skipped_when_grading
 
 REPO = Path(__file__).resolve().parents[1]
 

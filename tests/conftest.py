@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from course import grades, pipeline, samples
+from course.admin.results import grades
+from course.admin.grading import pipeline
+from course.admin.authoring import samples
 
 REPO = Path(__file__).resolve().parents[1]
 # COURSE_TEST_ASSIGNMENTS=02_softmax,03_layers limits a run to some assignments (authors

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from course import samples
+from course.admin.authoring import samples
 
 
 def _code(source):

@@ -1,7 +1,7 @@
 """What the scaling tests (tests/test_scale.py) and the benchmark (bench/grade_throughput.py) share.
 
 - ``make_course``: a scratch course with the fastest assignment in source/ generated;
-- ``write_batch``: a mixed batch of 40 submissions to it, built with course.samples
+- ``write_batch``: a mixed batch of 40 submissions to it, built with course.admin.authoring.samples
   (correct, buggy, untouched, correct variants), a few hostile ones from tests/hostile.py when
   it is there, and broken files (cut-off JSON, an empty file, a notebook under a wrong name, no
   notebook at all);
@@ -21,7 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from course import pipeline, samples
+from course.admin.grading import pipeline
+from course.admin.authoring import samples
 
 REPO = Path(__file__).resolve().parents[1]
 # Fastest to grade first: the batch uses the first of these that exists in source/.

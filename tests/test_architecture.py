@@ -31,7 +31,7 @@ STUDENT_THIRD_PARTY = ("numpy", "sklearn")
 
 
 def module_name(path):
-    """course/pipeline.py -> course.pipeline; course/sandbox_kernel/__init__.py -> course.sandbox_kernel."""
+    """course/admin/grading/pipeline.py -> course.admin.grading.pipeline; course/sandbox_kernel/__init__.py -> course.sandbox_kernel."""
     parts = list(path.relative_to(REPO).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -65,7 +65,7 @@ def imports(name, path, modules):
     (target module, names taken from it (empty for `import x`), line).
 
     Relative imports are resolved; `from . import pipeline` is an import of
-    course.pipeline; `__import__("course.report")` with a literal name counts too."""
+    course.admin.grading.pipeline; `__import__("course.admin.results.report")` with a literal name counts too."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = _package_of(name, modules)
     found = []
@@ -90,7 +90,7 @@ def imports(name, path, modules):
 
 def module_aliases(path, name, modules):
     """{local name: course module} for the course modules a module binds to a name
-    (`from . import pipeline`, `import course.pipeline as p`), wherever it does so."""
+    (`from . import pipeline`, `import course.admin.grading.pipeline as p`), wherever it does so."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = _package_of(name, modules)
     aliases = {}
@@ -328,3 +328,91 @@ def test_importing_any_module_changes_nothing(tmp_path):
         "importing a course module did work: it must only define things, and the function "
         "that needs the change makes it when it runs:\n"
         + "\n".join(f"  import {name} changed {key}: {what}" for name, key, what in changes))
+
+
+# Who may import whom, by where the code runs (course/__init__.py draws the map).
+SANDBOX_KERNEL = "course.sandbox_kernel"
+PLUGINS = "course.nbgrader_plugins"
+ADMIN = "course.admin"
+# host.py asks jupyter_client whether the kernelspec is installed, and the guard is an
+# IPython extension (it runs inside the kernel); the rest of the sandbox kernel launches
+# it with the standard library alone.
+SANDBOX_THIRD_PARTY = {"course.sandbox_kernel.host": ("jupyter_client",),
+                       "course.sandbox_kernel.guard": ("IPython",)}
+
+
+def _inside(name, package):
+    return name == package or name.startswith(package + ".")
+
+
+def test_each_part_imports_only_the_parts_below_it():
+    modules = course_modules()
+    wrong = []
+    for name, path in modules.items():
+        for target, _, line in imports(name, path, modules):
+            top = target.split(".")[0]
+            if _inside(name, SANDBOX_KERNEL):
+                if top == "course" and not _inside(target, SANDBOX_KERNEL) and target != "course":
+                    wrong.append(f"{name} (line {line}) imports {target}: the sandbox kernel stands alone")
+                elif (top != "course" and top not in sys.stdlib_module_names
+                      and top not in SANDBOX_THIRD_PARTY.get(name, ())):
+                    wrong.append(f"{name} (line {line}) imports {target}: the sandbox kernel uses "
+                                 "the standard library only")
+            elif _inside(target, ADMIN) and not _inside(name, ADMIN) and name != "course.__main__":
+                wrong.append(f"{name} (line {line}) imports {target}: only the instructor's tools "
+                             "import course.admin")
+            elif _inside(target, PLUGINS) and not (_inside(name, PLUGINS) or _inside(name, ADMIN)):
+                wrong.append(f"{name} (line {line}) imports {target}: nbgrader's plugins are for "
+                             "nbgrader and the instructor's tools")
+    assert len(modules) > 30, f"only {len(modules)} modules found under {PACKAGE}"
+    assert not wrong, ("imports against the layering students -> sandbox_kernel -> "
+                       "nbgrader_plugins -> admin:\n  " + "\n  ".join(wrong))
+
+
+# Load nbgrader_config.py the way nbgrader does, in a fresh interpreter, and say what
+# changed: the environment, the files under HOME, TMPDIR and the venv's kernelspecs.
+_LOAD_CONFIG = textwrap.dedent("""
+    import json, os, sys
+    sys.path.insert(0, sys.argv[1])
+    from traitlets.config.loader import PyFileConfigLoader
+
+    kernels = os.path.join(sys.prefix, "share", "jupyter", "kernels")
+
+    def files():
+        return sorted(os.path.join(d, f) for top in (os.environ["HOME"], os.environ["TMPDIR"], kernels)
+                      for d, _, fs in os.walk(top) for f in fs + [""])
+
+    def mtimes():
+        return {p: os.stat(p).st_mtime_ns for p in files() if os.path.isfile(p)}
+
+    before = {"environ": dict(os.environ), "files": files(), "mtimes": mtimes()}
+    config = PyFileConfigLoader("nbgrader_config.py", path=sys.argv[1]).load_config()
+    after = {"environ": dict(os.environ), "files": files(), "mtimes": mtimes()}
+    changed = {k: [x for x in (set(after[k]) ^ set(before[k]) if k != "mtimes" else
+                               [p for p in after[k] if before[k].get(p) != after[k][p]])]
+               for k in before}
+    changed["environ"] = [k for k in set(before["environ"]) | set(after["environ"])
+                          if before["environ"].get(k) != after["environ"].get(k)]
+    print(json.dumps({"changed": {k: sorted(v) for k, v in changed.items() if v},
+                      "kernel": config.GuardedExecute.get("kernel_name"),
+                      "preprocessors": config.Autograde.get("autograde_preprocessors")}))
+""")
+
+
+def test_loading_the_nbgrader_configuration_changes_nothing(tmp_path):
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    tmp.mkdir()
+    env = {"HOME": str(home), "TMPDIR": str(tmp), "PATH": "/usr/bin:/bin",
+           "LANG": os.environ.get("LANG", "C.UTF-8")}
+    run = subprocess.run([sys.executable, "-c", _LOAD_CONFIG, str(REPO)], cwd=str(tmp_path),
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, f"loading nbgrader_config.py failed:\n{run.stderr[-3000:]}"
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    # the configuration was really read: it selects the sandboxed kernel and the guards
+    assert result["kernel"] == "course-sandbox", result
+    assert "course.nbgrader_plugins.execute.GuardedExecute" in result["preprocessors"], result
+    assert not result["changed"], (
+        "loading nbgrader_config.py (which every nbgrader command in the course folder does, "
+        "a student's Validate included) changed something; the grading command makes such "
+        f"changes when it runs: {result['changed']}")

@@ -18,7 +18,7 @@ notebook after Run All: the environment check's output and the title) and
 -stop.png (the cell where Run All stopped). The notebooks together are bounded
 by $COURSE_BROWSER_BUDGET seconds (default 900).
 
-A last test clicks the sortable table of an item-analysis page (course.report).
+A last test clicks the sortable table of an item-analysis page (course.admin.results.report).
 """
 
 import contextlib
@@ -177,7 +177,7 @@ def browser(tools, tmp_path_factory):
 
 
 def _release_notebooks():
-    from course import pipeline
+    from course.admin.grading import pipeline
 
     found = []
     for assignment in pipeline.assignments(REPO):
@@ -351,7 +351,7 @@ def test_release_notebook_in_the_browser(lab, browser, assignment, name):
 
 
 def test_report_table_sorts_in_the_browser(browser, tmp_path):
-    from course import report
+    from course.admin.results import report
 
     rows = [("carol", "7"), ("alice", "10"), ("bob", ""), ("dave", "2.5")]
     body = ('<table class="sortable"><thead><tr><th>student</th><th>total</th></tr></thead><tbody>'

@@ -18,7 +18,7 @@ from nbconvert.filters import strip_ansi
 import test_browser
 import tiny_course
 from conftest import ASSIGNMENTS
-from course import pipeline
+from course.admin.grading import pipeline
 from test_browser import JS_PANEL_ID, JS_READY, browser, tools  # noqa: F401 (fixtures)
 
 REAL = "02_softmax" if "02_softmax" in ASSIGNMENTS else ASSIGNMENTS[0]

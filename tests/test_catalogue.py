@@ -12,7 +12,7 @@ import pytest
 
 import catalogue_runs
 from conftest import ASSIGNMENTS, REPO, VISIBLE_SHARE
-from course import samples
+from course.admin.authoring import samples
 
 
 def _cases(kind):

@@ -28,7 +28,7 @@ def _max(row, gid):
 
 @pytest.fixture(scope="module")
 def rows(graded, course_root):
-    from course.grades import problems
+    from course.admin.results.grades import problems
 
     maxima = {a: dict(problems(course_root, a)) for a in ASSIGNMENTS}
     for (assignment, _student), row in graded["rows"].items():
@@ -52,7 +52,7 @@ def test_untouched_release_gets_zero_without_crashing(rows, assignment):
 def _tagged_demo_cells(assignment):
     import nbformat
 
-    from course.limits import skipped_when_grading
+    from course.nbgrader_plugins.execute import skipped_when_grading
 
     found = []
     for path in sorted((REPO / "source" / assignment).glob("*.ipynb")):
@@ -69,7 +69,7 @@ def _tagged_demo_cells(assignment):
 def test_demonstration_cells_are_skipped_when_grading(graded, course_root, assignment):
     import nbformat
 
-    from course.limits import grading_report
+    from course.nbgrader_plugins.execute import grading_report
 
     tagged = _tagged_demo_cells(assignment)
     skipped, outputs = [], {}
@@ -87,7 +87,7 @@ def test_demonstration_cells_are_skipped_when_grading(graded, course_root, assig
 def test_tag_cannot_skip_a_test_or_a_solution_cell():
     from nbformat.v4 import new_code_cell
 
-    from course.limits import skipped_when_grading
+    from course.nbgrader_plugins.execute import skipped_when_grading
 
     def cell(**nbgrader):
         c = new_code_cell("x = 1")

@@ -8,7 +8,7 @@ import pytest
 
 import hostile
 import tiny_course as tc
-from course import grades
+from course.admin.results import grades
 from conftest import ASSIGNMENTS
 
 

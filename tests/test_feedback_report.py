@@ -14,7 +14,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from course import feedback, grades, pipeline, report, samples, status
+from course.admin.results import feedback, grades, report
+from course.nbgrader_plugins import feedback_filters
+from course.admin.grading import pipeline, status
+from course.admin.authoring import samples
 from conftest import REPO
 
 A = "fb_demo"
@@ -127,7 +130,7 @@ def test_grading_went_as_planned(small_course):
 
 def test_feedback_shows_the_message_and_hides_the_hidden_tests(small_course):
     root, _ = small_course
-    pipeline.generate_feedback(root, A)  # the pipeline's own entry point
+    feedback.generate(root, A)  # what `python -m course feedback` runs
     page = root / "feedback" / "bug-2d" / A / f"{A}.html"
     raw, text = _text(page)
     # the teaching message of the hidden test, with its likely cause
@@ -162,22 +165,22 @@ def test_feedback_escapes_submission_text_and_keeps_the_students_frame(small_cou
 
 
 def test_strip_hidden_and_reduce_error_units():
-    assert feedback.strip_hidden("a\n### BEGIN HIDDEN TESTS\nsecret\n### END HIDDEN TESTS\nb") == "a\nb"
-    assert feedback.strip_hidden("a\n### BEGIN HIDDEN TESTS\nsecret") == "a"  # unterminated: hide the rest
+    assert feedback_filters.strip_hidden("a\n### BEGIN HIDDEN TESTS\nsecret\n### END HIDDEN TESTS\nb") == "a\nb"
+    assert feedback_filters.strip_hidden("a\n### BEGIN HIDDEN TESTS\nsecret") == "a"  # unterminated: hide the rest
     out = {"output_type": "error", "ename": "AssertionError", "evalue": "msg",
            "traceback": ["---", "AssertionError  Traceback (most recent call last)",
                          "\x1b[36mCell In[7], line 30\x1b[39m\n---> 30 secret_hidden_call()",
                          "File /x/gradcheck.py:238, in assert_gradients_close\n raise",
                          "Cell In[3], line 2, in mine(x)\n----> 2 return x[9]",
                          "AssertionError: msg"]}
-    feedback.reduce_error(out, {7})
+    feedback_filters.reduce_error(out, {7})
     joined = "\n".join(out["traceback"])
     assert "secret_hidden_call" not in joined and "gradcheck.py" not in joined
     assert "Cell In[3], line 2, in mine(x)" in joined and joined.endswith("AssertionError\x1b[39m: msg")
     # a student cell that ran into a helper defined in a test cell keeps its own frames only
     student = {"traceback": ["---", "Cell In[9], line 1\n----> 1 mine(x)",
                              "Cell In[7], line 40, in hidden_helper\n secret_line()", "NameError: x"]}
-    joined = "\n".join(feedback.drop_hidden_frames(student, {7})["traceback"])
+    joined = "\n".join(feedback_filters.drop_hidden_frames(student, {7})["traceback"])
     assert "secret_line" not in joined and "mine(x)" in joined and joined.endswith("NameError: x")
 
 
@@ -247,7 +250,7 @@ def _active_payloads(raw):
 
 
 def test_feedback_runs_none_of_the_students_scripts(small_course, tmp_path):
-    from course import cli
+    from course.admin import cli
 
     root, results = small_course
     assert results["html-output"]["status"] == "graded", results["html-output"]

@@ -15,7 +15,10 @@ import sys
 import nbformat
 import pytest
 
-from course import grades, pipeline, sandbox, samples
+from course.admin.results import grades
+from course.admin.grading import pipeline
+from course.sandbox_kernel import host as sandbox
+from course.admin.authoring import samples
 import hostile
 import tiny_course as tc
 from conftest import REPO

@@ -33,7 +33,9 @@ import nbformat
 import pytest
 
 import tiny_course as tiny
-from course import grades, pipeline, sandbox, status
+from course.admin.results import grades
+from course.admin.grading import pipeline, status
+from course.sandbox_kernel import host as sandbox
 from course.sandbox_kernel import launch
 
 pytestmark = pytest.mark.e2e
@@ -343,7 +345,7 @@ def test_killed_run_leaves_nothing_running(template, tmp_path):
 # --- sound installs ---------------------------------------------------------------------------
 
 def _check(python, cwd):
-    proc = subprocess.run([python, "-m", "course.sandbox", "check"], cwd=cwd, capture_output=True,
+    proc = subprocess.run([python, "-m", "course.sandbox_kernel.host", "check"], cwd=cwd, capture_output=True,
                           text=True, timeout=120)
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -438,7 +440,7 @@ def _grade_as_non_root(serial, template, home):
     subprocess.run(["chown", "-R", f"{NONROOT_UID}:{NONROOT_UID}", str(home)], check=True)
     env = {"HOME": str(home), "USER": "instructor", "LOGNAME": "instructor", "LANG": "C.UTF-8",
            "PATH": f"{venv / 'bin'}:/usr/bin:/bin"}
-    check = _as_user(NONROOT_UID, [str(venv / "bin" / "python"), "-m", "course.sandbox", "check"],
+    check = _as_user(NONROOT_UID, [str(venv / "bin" / "python"), "-m", "course.sandbox_kernel.host", "check"],
                      cwd=home, env=env, timeout=120)
     if "user namespace" in check.stdout + check.stderr and check.returncode != 0:
         pytest.skip("this machine forbids unprivileged user namespaces: " + check.stdout.strip())

@@ -6,8 +6,7 @@ import pytest
 from traitlets import TraitError
 from traitlets.config import Config
 
-from course.late import LatePolicy, parse_when
-from course.pipeline import CourseError
+from course.nbgrader_plugins.late_policy import LatePolicy, LatePolicyError, parse_when
 
 UTC = datetime.datetime
 
@@ -77,7 +76,7 @@ def test_configuration_mistakes_are_named():
     assert "'typo', which is not an assignment" in problems
     assert "LatePolicy.due_dates['a']: cannot read the time 'soon'" in problems
     assert "extensions['b']['s2']: 'b' has no due date" in problems
-    with pytest.raises(CourseError, match="before the due date"):
+    with pytest.raises(LatePolicyError, match="before the due date"):
         policy(due_dates={"a": "2026-10-19 23:59 UTC"},
                extensions={"a": {"s": "2026-10-18 10:00 UTC"}}).extension("a", "s")
     with pytest.raises(TraitError, match="0..100"):

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 
 import tiny_course as tc
-from course import lms, roster
-from course.pipeline import CourseError
+from course.admin.distribution import lms, roster
+from course.admin.grading.pipeline import CourseError
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Mutation testing of the hidden tests (course.mutate, course.mutants, `python -m course mutants`).
+"""Mutation testing of the hidden tests (course.admin.authoring.mutate, course.admin.authoring.mutants, `python -m course mutants`).
 
 1. The mutators on small cells: each operator makes the edit it names, only between the
    solution markers, and ids survive edits elsewhere in the cell.
@@ -15,8 +15,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course import mutants, pipeline
-from course.mutate import mutants_of_cell
+from course.admin.authoring import mutants
+from course.admin.grading import pipeline
+from course.admin.authoring.mutate import mutants_of_cell
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tiny_course  # noqa: E402
@@ -161,7 +162,7 @@ def _weak_course(root):
 @pytest.mark.parametrize("how", [[], ["--exact"]], ids=["direct", "exact"])
 def test_end_to_end_killed_surviving_equivalent_and_stale(tmp_path, capsys, how):
     """Direct (the source notebook run in a kernel) and --exact (handed in and autograded by
-    course.pipeline.grade) must judge every mutant alike."""
+    course.admin.grading.pipeline.grade) must judge every mutant alike."""
     _weak_course(tmp_path)
     found = {m.mutated.splitlines()[m.line - 1].strip(): m for m in mutants.all_mutants(tmp_path, "hw")}
     assert set(found) == {"return a - b", "pass", "return min(x, 0)", "return max(x, 1)",

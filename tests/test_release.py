@@ -6,7 +6,8 @@ import shutil
 import nbformat
 import pytest
 
-from course import pipeline, release_check
+from course.admin.grading import pipeline
+from course.admin.authoring import release_check
 from conftest import ASSIGNMENTS, REPO
 
 
@@ -118,7 +119,8 @@ def test_package_holds_no_solution(assignment):
 def test_leak_check_flags_text_meant_for_instructors():
     from nbformat.v4 import new_markdown_cell, new_notebook
 
-    from course import pipeline, release_check
+    from course.admin.grading import pipeline
+    from course.admin.authoring import release_check
 
     asides = ["# The hyperparameters (bench/digits_mlp.py uses this cell)",
               "Due in a week (instructors: including late days).",

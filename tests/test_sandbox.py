@@ -6,7 +6,7 @@ thing: read the reference solution and the gradebook, reach the network, allocat
 the memory cap, swallow the timeout's KeyboardInterrupt, ignore SIGINT altogether, kill
 the kernel, print 10 MB on one line. The tests read the autograded notebooks and the gradebook.
 
-Tests that need the sandbox skip, saying why, where `course.sandbox.available()` says the
+Tests that need the sandbox skip, saying why, where `course.sandbox_kernel.host.available()` says the
 machine cannot provide it (CI installs bubblewrap with scripts/install-system-deps.sh and
 runs as root, so there they run). The limits tests run either way.
 """
@@ -24,8 +24,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import sandbox
-from course.limits import grading_report
+from course.nbgrader_plugins import grading_config
+from course.sandbox_kernel import host as sandbox
+from course.nbgrader_plugins.execute import grading_report
 from course.sandbox_kernel import launch
 
 pytestmark = pytest.mark.e2e
@@ -89,13 +90,13 @@ def _config(root, sandboxed):
     text = (REPO / "nbgrader_config.py").read_text()
     text += "\n# --- added by tests/test_sandbox.py ---\n"
     if sandboxed:
-        text += sandbox.NBGRADER_CONFIG
+        text += grading_config.NBGRADER_CONFIG
     else:
         text += textwrap.dedent("""\
             c.Execute.extra_arguments = ["--ext=course.sandbox_kernel.guard"]
             c.GuardedExecute.kernel_name = ""
             c.GuardedExecute.require_sandbox = False
-            from course.sandbox import AUTOGRADE_PREPROCESSORS
+            from course.nbgrader_plugins.grading_config import AUTOGRADE_PREPROCESSORS
             c.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
             c.CappedOutput.max_bytes = 65536
             """)

@@ -3,7 +3,7 @@
 One mixed batch of at least 40 submissions (tests/scale_support.py: correct, buggy,
 untouched, correct variants, hostile, cut-off JSON, an empty file, a wrong file name, no
 notebook) is graded once serially into SQLite; that run is the reference. The same batch
-then goes through `course.scale.grade_parallel` (2 processes, a PostgreSQL gradebook) and
+then goes through `course.admin.grading.scale.grade_parallel` (2 processes, a PostgreSQL gradebook) and
 through a Dask LocalCluster (2 worker processes, PostgreSQL), and every student's status and
 every problem's score must be the same. Killing a worker mid-run (a local one or a Dask one)
 loses nothing; a submission whose every attempt dies gets the status `failed` and keeps no grade.
@@ -22,7 +22,8 @@ import threading
 
 import pytest
 
-from course import grades, pipeline, scale, status
+from course.admin.results import grades
+from course.admin.grading import pipeline, scale, status
 from conftest import REPO
 import scale_support as support
 
@@ -230,7 +231,7 @@ def _write_killer(root, assignment, student="kills-its-grader"):
     (possible only without the sandbox, whose kernel cannot see its parent)."""
     import nbformat
 
-    from course import samples
+    from course.admin.authoring import samples
 
     nbs = samples.submission_notebooks(root, assignment)
     first = sorted(nbs)[0]
@@ -297,7 +298,7 @@ def test_cli_grades_on_a_scheduler_with_shipped_submissions(batch, serial, postg
 
 def _break_sandbox(bwrap):
     """Run on a Dask worker: point the sandbox at a bubblewrap (None: the real one again)."""
-    from course import sandbox
+    from course.sandbox_kernel import host as sandbox
 
     if bwrap is None:
         os.environ.pop("COURSE_SANDBOX_BWRAP", None)
@@ -309,7 +310,7 @@ def _break_sandbox(bwrap):
 def test_dask_refuses_when_a_worker_has_no_sandbox(batch, postgres, cluster, tmp_path_factory):
     """Fail closed on a cluster: one worker without a sandbox stops the run before any
     grade is written, and the error names the worker and the fix."""
-    from course import sandbox
+    from course.sandbox_kernel import host as sandbox
 
     if not sandbox.available()[0]:
         pytest.skip("needs the sandbox: " + sandbox.available()[1])
@@ -429,7 +430,7 @@ def test_shipping_a_submission_never_follows_links(tmp_path):
     source/ or /etc), linked folders and pipes stay behind, unread."""
     import os
 
-    from course.scale import _files_of
+    from course.admin.grading.scale import _files_of
 
     (tmp_path / "hw.ipynb").write_text("{}")
     (tmp_path / "data").mkdir()

@@ -15,8 +15,9 @@ from nbformat.v4 import new_markdown_cell
 
 import tiny_course
 from conftest import ASSIGNMENTS, REPO
-from course import grades, pipeline
-from course.written_answers import TAG, GradeWrittenAnswers, WrittenAnswerError, is_written_answer
+from course.admin.results import grades
+from course.admin.grading import pipeline
+from course.nbgrader_plugins.written_answers import TAG, GradeWrittenAnswers, WrittenAnswerError, is_written_answer
 
 
 def _question_and_answer():

@@ -16,7 +16,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from course import pipeline, samples
+from course.admin.grading import pipeline
+from course.admin.authoring import samples
 
 REPO = Path(__file__).resolve().parents[1]
 NBGRADER = str(Path(sys.executable).parent / "nbgrader")
@@ -119,7 +120,7 @@ def template(tmp_path_factory):
 
 def run_cli(capsys, root, *args):
     """`python -m course --root ROOT ARGS` in this process; (exit code, stdout + stderr)."""
-    from course import cli
+    from course.admin import cli
 
     capsys.readouterr()
     code = cli.main(["--root", str(root), *args])

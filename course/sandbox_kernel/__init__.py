@@ -1,2 +1,2 @@
 """The grading kernel's own pieces: the sandbox launcher (``launch``) and the guard
-extension every grading kernel loads (``guard``). See ``course.sandbox``."""
+extension every grading kernel loads (``guard``). See ``course.sandbox_kernel.host``."""

@@ -23,13 +23,13 @@ in IPython's own machinery, so the kernel reports the error and stays usable: th
 is lost, its kernel state (everything defined before) is kept.
 
 What it cannot stop: code that replaces the SIGINT handler, or one long call in C that
-never returns to Python. The grading client (``course.limits.GuardedExecute``) then stops
+never returns to Python. The grading client (``course.nbgrader_plugins.execute.GuardedExecute``) then stops
 the kernel after a grace period and grades the notebook up to that cell.
 
 Output cap. Each cell's stdout and stderr are cut after ``COURSE_KERNEL_MAX_OUTPUT_BYTES``
 bytes (default 2 MiB) inside the kernel, so that a runaway print cannot flood the grading
 process with gigabytes before the timeout. The notebook-level cap (smaller, configurable)
-is ``course.limits.CappedOutput``.
+is ``course.nbgrader_plugins.execute.CappedOutput``.
 """
 
 import os

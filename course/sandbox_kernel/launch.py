@@ -24,7 +24,7 @@ Jupyter (nbclient, inside ``nbgrader autograde``) runs this in the submission fo
 * dies with the launcher (``--die-with-parent``, and a PID namespace whose init is
   bwrap's), and the launcher dies with the grading process (``PR_SET_PDEATHSIG``).
 
-Standard library only. ``course.sandbox`` installs the kernelspec and checks the machine.
+Standard library only. ``course.sandbox_kernel.host`` installs the kernelspec and checks the machine.
 """
 
 import argparse
@@ -40,6 +40,21 @@ import sys
 import tempfile
 import time
 
+
+def _names():
+    # This file runs as a script under `python -I` (the kernelspec names it by path), where
+    # no package import works: read the shared names from the file beside it.
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.realpath(__file__)), "names.py")
+    spec = importlib.util.spec_from_file_location("course_sandbox_names", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GUARD_EXTENSION = _names().GUARD_EXTENSION
+
 # Without root: the user namespace maps the grader to this uid/gid inside.
 SANDBOX_UID = 65534
 SANDBOX_GID = 65534
@@ -51,7 +66,6 @@ UID_SLOTS = 4096
 # Where the course package the grader runs is bound inside the sandbox (on PYTHONPATH).
 COURSE_LIB_INSIDE = "/run/course-lib"
 KERNEL_JSON_INSIDE = "/run/course-kernel/connection.json"
-GUARD_EXTENSION = "course.sandbox_kernel.guard"
 
 # Defaults; the kernelspec argv and COURSE_SANDBOX_* environment variables override them.
 DEFAULTS = {
@@ -344,13 +358,13 @@ def read_connection(path):
         raise SandboxError(
             "the sandboxed kernel has no network, so it must talk to Jupyter over unix "
             "sockets: set  c.KernelManager.transport = 'ipc'  and an absolute "
-            "c.KernelManager.ip (see course.sandbox.NBGRADER_CONFIG)"
+            "c.KernelManager.ip (see course.nbgrader_plugins.grading_config.NBGRADER_CONFIG)"
         )
     ip = info.get("ip", "")
     if not os.path.isabs(ip):
         raise SandboxError(
             f"the ipc socket path {ip!r} is relative: the kernel and the grader run in "
-            "different folders. Set an absolute c.KernelManager.ip (see course.sandbox)."
+            "different folders. Set an absolute c.KernelManager.ip (see course.sandbox_kernel.host)."
         )
     return info
 

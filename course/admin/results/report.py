@@ -2,7 +2,7 @@
 
 `python -m course report ASSIGNMENT` writes reports/<assignment>/index.html and
 `python -m course report --all` every assignment's page and reports/index.html.
-A page shows, from the gradebook (course.grades) and the autograded notebooks:
+A page shows, from the gradebook (course.admin.results.grades) and the autograded notebooks:
 
 - the score distribution;
 - per problem, the mean score and the share of students who lost points;
@@ -10,7 +10,7 @@ A page shows, from the gradebook (course.grades) and the autograded notebooks:
   its numbers and indices blanked out, and the "Likely cause:" hint of
   course.gradcheck.assert_gradients_close (e.g. "constant factor: missing 1/N");
 - the submissions that were not simply graded (flagged, timed out, crashed, ...),
-  from the grading status file (course.status);
+  from the grading status file (course.admin.grading.status);
 - a table of students, sortable by any column (click its header).
 
 The plots are PNG files made with matplotlib's Agg canvas next to the page.
@@ -23,7 +23,8 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from . import grades, pipeline, status
+from course.admin.results import grades
+from course.admin.grading import pipeline, status
 
 TOP_FAILURES = 15
 

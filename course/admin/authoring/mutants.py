@@ -1,7 +1,7 @@
 """`python -m course mutants ASSIGNMENT`: how many small bugs the hidden tests catch.
 
 Every solution region of the assignment's source notebooks is mutated
-(course.mutate: operator swaps, constants, axis, keepdims, ...). Each mutant
+(course.admin.authoring.mutate: operator swaps, constants, axis, keepdims, ...). Each mutant
 is run as the autograder runs a submission: the source notebook, so hidden
 tests included, with the reference answers in every solution cell but the
 mutated one, cells tagged ``skip-when-grading`` left out, in a fresh kernel
@@ -10,13 +10,13 @@ with a per-cell timeout. Each test cell is then scored by nbgrader's own rule
 a mutant is *killed* when any test cell scores less than it does for the
 reference, or the kernel dies.
 
-Why the source notebook and not ``course.pipeline.grade`` by default: the
+Why the source notebook and not ``course.admin.grading.pipeline.grade`` by default: the
 whole pipeline (generate, gradebook, sandbox, autograde) took about 10 s per
 submission on the 2 shared cores here against 3 to 9 s for running the
 notebook alone, and a full run has hundreds of mutants. The cells run, and
 how they are scored, are the autograder's; what is left out is the
 bookkeeping around them. ``--exact`` grades every mutant through
-``course.pipeline.grade`` instead (tests/test_mutants.py checks that both
+``course.admin.grading.pipeline.grade`` instead (tests/test_mutants.py checks that both
 judge the mutants of a small course alike).
 
 score = killed / (all - equivalent). Mutants judged equivalent are listed,
@@ -40,9 +40,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import mutate
-from .limits import skipped_when_grading
-from .pipeline import CourseError, notebooks
+from course.admin.authoring import mutate
+from course.nbgrader_plugins.execute import skipped_when_grading
+from course.admin.grading.pipeline import CourseError, notebooks
 
 EQUIVALENT_FILE = "mutants_equivalent.txt"
 DEFAULT_TIMEOUT = 30
@@ -117,7 +117,7 @@ def sample(mutants, max_count=None, seed=0):
 
 def _ignore_pattern(root):
     """The course's IgnorePattern setting (stderr warnings that do not cost points)."""
-    from .pipeline import load_config
+    from course.admin.grading.pipeline import load_config
 
     config = load_config(root)
     section = config.get("IgnorePattern", {})
@@ -223,7 +223,7 @@ def measure(root, assignment, max_count=None, seed=0, workers=1, timeout=DEFAULT
             progress=True, exact=False):
     """Run the (sampled) mutants of one assignment; a Report.
 
-    exact: grade each mutant through course.pipeline.grade in a scratch course (the
+    exact: grade each mutant through course.admin.grading.pipeline.grade in a scratch course (the
     autograder itself, sandbox and gradebook included; timeout from nbgrader_config.py)
     instead of running the source notebook directly."""
     start = time.perf_counter()
@@ -290,13 +290,15 @@ def _run_directly(root, assignment, chosen, workers, timeout, progress):
     return outcomes
 
 
-_SCORED = ("graded", "flagged")  # course.status: statuses whose scores stand as computed
+_SCORED = ("graded", "flagged")  # course.admin.grading.status: statuses whose scores stand as computed
 
 
 def _run_through_pipeline(root, assignment, chosen, workers, timeout, progress):
     """[Outcome]: every mutant handed in as a student's submission and autograded by
-    course.pipeline.grade in the scratch course at `root` (release generated there)."""
-    from . import grades, pipeline, samples
+    course.admin.grading.pipeline.grade in the scratch course at `root` (release generated there)."""
+    from course.admin.results import grades
+    from course.admin.grading import pipeline
+    from course.admin.authoring import samples
 
     pipeline.generate(root, assignment)
     students = {"reference": None}
@@ -371,7 +373,7 @@ def format_report(report):
 
 
 def cmd_mutants(args):
-    from .course_dir import chosen_assignments
+    from course.admin.course_dir import chosen_assignments
 
     chosen_assignments(args.root, [args.assignment])
     report = measure(args.root, args.assignment, max_count=args.max, seed=args.seed,

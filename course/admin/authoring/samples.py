@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from .course_dir import CourseError, notebooks
+from course.admin.course_dir import CourseError, notebooks
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"

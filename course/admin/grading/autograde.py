@@ -1,14 +1,14 @@
 """Grade one submission: check it, run nbgrader's autograde on it, classify the result.
 
-What course.pool runs in each worker process and course.scale runs on each Dask
-worker; course.pipeline.grade loops over the submissions.
+What course.admin.grading.pool runs in each worker process and course.admin.grading.scale runs on each Dask
+worker; course.admin.grading.pipeline.grade loops over the submissions.
 """
 
 import time
 from pathlib import Path
 
-from . import status
-from .course_dir import open_api, quiet
+from course.admin.grading import status
+from course.admin.course_dir import open_api, quiet
 
 
 class InfrastructureFailure(RuntimeError):
@@ -21,7 +21,7 @@ def autograde_one(root, assignment, student, overrides=None):
     raises InfrastructureFailure when the grader failed (the kernel never started).
 
     Returns a dict: student, assignment, success (nbgrader ran), seconds, log,
-    status and notes (see course.status). A submission that cannot be graded
+    status and notes (see course.admin.grading.status). A submission that cannot be graded
     has its older grades removed, so that no stale score looks current.
     """
     start = time.perf_counter()
@@ -53,7 +53,7 @@ def autograde_one(root, assignment, student, overrides=None):
 def _audit(root, assignment, student):
     """Static-audit findings for a submission, as short strings ([] if none)."""
     try:
-        from .audit import audit_submission
+        from course.admin.grading.audit import audit_submission
     except ImportError:
         return []
     return audit_submission(Path(root) / "submitted" / student / assignment)

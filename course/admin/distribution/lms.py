@@ -55,9 +55,10 @@ import nbformat
 from traitlets import List, Unicode
 from traitlets.config import Configurable
 
-from .late import parse_when, policy
-from .course_dir import CourseError, assignments, load_config, open_gradebook
-from .roster import valid_id
+from course.admin.distribution.late import policy
+from course.nbgrader_plugins.late_policy import parse_when
+from course.admin.course_dir import CourseError, assignments, load_config, open_gradebook
+from course.admin.distribution.roster import valid_id
 
 DEFAULT_PATTERNS = [
     # Canvas: lastfirst_[LATE_]userid_attachmentid_filename
@@ -204,7 +205,7 @@ def plan(root, assignment, zip_path):
 
 def member_limit(root, config):
     """Bytes one collected notebook may inflate to."""
-    from .intake import limits
+    from course.admin.grading.intake import limits
 
     nbgrader_cap = int(config.CourseDirectory.get("max_file_size", 100000)) * 1000
     return int(min(nbgrader_cap, limits(root).max_notebook_mb * 1e6))

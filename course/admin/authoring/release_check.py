@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import pipeline
+from course.admin.grading import pipeline
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 # Text addressed to instructors, or naming files only the course repository has.

@@ -3,16 +3,16 @@
 nbgrader does the work (generate, autograde, feedback, the gradebook); this
 module loops over assignments and students. Every function takes the course
 root, the folder that holds ``nbgrader_config.py``. Finding it, its
-configuration and nbgrader's API on it are course.course_dir's; grading one
-submission is course.autograde's, grading many at once course.pool's.
+configuration and nbgrader's API on it are course.admin.course_dir's; grading one
+submission is course.admin.grading.autograde's, grading many at once course.admin.grading.pool's.
 """
 
 from pathlib import Path
 
 import nbformat
 
-from .autograde import InfrastructureFailure, autograde_one  # noqa: F401 (callers find them here)
-from .course_dir import (  # noqa: F401 (re-exported: cli, tests and bench find them here)
+from course.admin.grading.autograde import InfrastructureFailure, autograde_one  # noqa: F401 (callers find them here)
+from course.admin.course_dir import (  # noqa: F401 (re-exported: cli, tests and bench find them here)
     CONFIG_FILE, CourseError, assignments, find_root, load_config, notebooks, open_api, quiet,
     raise_on_failure)
 
@@ -52,7 +52,7 @@ def require_sandbox():
 
     Raises CourseError (why, and how to fix it) when student code would otherwise run
     without it. Grading calls this before it touches any grade."""
-    from . import sandbox
+    from course.sandbox_kernel import host as sandbox
 
     try:
         return sandbox.require()
@@ -75,11 +75,11 @@ def grade(root, assignment, students=None, workers=1, progress=True, retries=Non
     students: ids to grade (default: every folder in submitted/ for it).
     workers: processes grading at once; each grades whole submissions.
     retries: extra attempts for a submission whose grading raised or whose worker
-    died (default course.pool.DEFAULT_RETRIES); after them its status is `failed`.
+    died (default course.admin.grading.pool.DEFAULT_RETRIES); after them its status is `failed`.
     """
     from tqdm.auto import tqdm
 
-    from . import pool, status
+    from course.admin.grading import pool, status
 
     students = list(students) if students is not None else submitted_students(root, assignment)
     if not students:
@@ -102,11 +102,3 @@ def grade(root, assignment, students=None, workers=1, progress=True, retries=Non
     bar.close()
     return sorted(results.values(), key=lambda r: r["student"])
 
-
-def generate_feedback(root, assignment):
-    """nbgrader generate_feedback for every autograded submission of an assignment."""
-    from .feedback import overrides  # no hidden-test source or traceback reaches students
-    api = open_api(root, **overrides())
-    with quiet():
-        result = api.generate_feedback(assignment, force=True)
-    raise_on_failure(result, f"generate_feedback {assignment}")

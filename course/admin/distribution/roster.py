@@ -26,7 +26,7 @@ import re
 import sys
 from pathlib import Path
 
-from .course_dir import CourseError, open_gradebook
+from course.admin.course_dir import CourseError, open_gradebook
 
 REQUIRED = ("id", "first_name", "last_name", "email")
 OPTIONAL = ("lms_user_id",)
@@ -140,7 +140,7 @@ def cmd_import(args):
 
 
 def cmd_list(args):
-    from .grades import csv_safe  # names come from a roster file: never a formula
+    from course.admin.results.grades import csv_safe  # names come from a roster file: never a formula
 
     rows = students(args.root)
     writer = csv.DictWriter(sys.stdout, fieldnames=list(REQUIRED + OPTIONAL), lineterminator="\n")

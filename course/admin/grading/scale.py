@@ -1,6 +1,6 @@
 """Grading at scale: a gradebook on a database server, and a Dask cluster past one machine.
 
-``python -m course grade A --workers N`` grades on this machine (course.pipeline.grade).
+``python -m course grade A --workers N`` grades on this machine (course.admin.grading.pipeline.grade).
 This module adds two options to that command:
 
 - ``--db URL`` keeps the gradebook on a database server, e.g.
@@ -10,7 +10,7 @@ This module adds two options to that command:
   cell, as ``nbgrader generate_assignment`` records them) and the students, so that no two
   workers race to create the same row.
 - ``--scheduler tcp://HOST:PORT`` sends one task per submission to a Dask distributed
-  cluster. Each task runs ``course.autograde.autograde_one`` on a worker and writes the
+  cluster. Each task runs ``course.admin.grading.autograde.autograde_one`` on a worker and writes the
   grades to the shared gradebook; the statuses come back to this process, which records
   them in grading/<assignment>.json. A task whose worker raised is retried ``--retries``
   times; a task whose worker died is re-run elsewhere as often as the scheduler's
@@ -30,9 +30,9 @@ import time
 import uuid
 from pathlib import Path
 
-from . import pipeline, pool, status
-from .autograde import autograde_one
-from .course_dir import CourseError, open_gradebook, quiet, raise_on_failure
+from course.admin.grading import pipeline, pool, status
+from course.admin.grading.autograde import autograde_one
+from course.admin.course_dir import CourseError, open_gradebook, quiet, raise_on_failure
 
 FAILED = status.FAILED  # every attempt to grade the submission failed (not the student's fault)
 DEFAULT_RETRIES = pool.DEFAULT_RETRIES
@@ -166,7 +166,7 @@ def prepare(root, assignment, students):
 
 
 def grade_parallel(root, assignment, students=None, workers=1, db=None, progress=True):
-    """course.pipeline.grade on this machine, with the gradebook at `db` (default: the config's)."""
+    """course.admin.grading.pipeline.grade on this machine, with the gradebook at `db` (default: the config's)."""
     students = list(students) if students is not None else pipeline.submitted_students(root, assignment)
     with using_db(db):
         url = db_url(root)
@@ -320,7 +320,7 @@ def grade_on_cluster(root, assignment, students=None, client=None, scheduler=Non
             client = connect(scheduler)
         try:
             _wait_for_workers(client, wait_for_workers)
-            from .sandbox import OFF_VALUES
+            from course.sandbox_kernel.names import OFF_VALUES
 
             sandbox_off = os.environ.get("COURSE_SANDBOX", "").strip().lower() in OFF_VALUES
             # Fail closed before the gradebook is touched: every worker must have a
@@ -330,7 +330,7 @@ def grade_on_cluster(root, assignment, students=None, client=None, scheduler=Non
                 raise CourseError("refusing to grade: the grading sandbox does not work on worker(s) "
                                   + "; ".join(f"{h}: {why}" for h, why in sorted(bad.items()))
                                   + ". No grade was touched. Run scripts/install-system-deps.sh there "
-                                  "and `python -m course.sandbox check`, or grade with --no-sandbox.")
+                                  "and `python -m course.sandbox_kernel.host check`, or grade with --no-sandbox.")
             prepare(root, assignment, students)
             from dask.distributed import as_completed
 
@@ -448,7 +448,7 @@ def summary(assignment, results, wall):
     ran = [r.get("sandboxed") for r in results if r.get("sandboxed") is not None]
     if ran and not all(ran):
         lines.append(f"  WARNING: student code ran UNSANDBOXED on {ran.count(False)} submission(s): "
-                     "install the sandbox on every worker (make system-deps; python -m course.sandbox check)")
+                     "install the sandbox on every worker (make system-deps; python -m course.sandbox_kernel.host check)")
     for r in results:
         if r["status"] != "graded":
             lines.append(f"  {r['student']}: {r['status']}"

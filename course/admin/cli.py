@@ -1,6 +1,6 @@
 """`python -m course COMMAND`: the instructor's command line.
 
-Each command is a few calls into nbgrader's API through course.pipeline; run
+Each command is a few calls into nbgrader's API through course.admin.grading.pipeline; run
 `python -m course --help` for the list, `python -m course COMMAND --help` for one.
 """
 
@@ -9,8 +9,12 @@ import os
 import sys
 from pathlib import Path
 
-from . import grades, pipeline, release_check, samples, status
-from .course_dir import chosen_assignments
+from course.admin.authoring import mutants, release_check, samples
+from course.admin.course_dir import chosen_assignments
+from course.admin.distribution import exchange, late, lms, roster
+from course.admin.grading import pipeline, scale, status
+from course.admin.results import feedback, grades, report
+from course.nbgrader_plugins.late_policy import LatePolicyError
 
 
 def cmd_build(args):
@@ -84,14 +88,12 @@ def cmd_grade(args):
 
 def cmd_feedback(args):
     for assignment in chosen_assignments(args.root, args.assignments):
-        pipeline.generate_feedback(args.root, assignment)
+        feedback.generate(args.root, assignment)
         print(f"feedback/<student>/{assignment}/ written")
     return 0
 
 
 def cmd_export(args):
-    from . import late  # lateness columns (submitted_at, days_late, late_penalty, ...)
-
     chosen = chosen_assignments(args.root, args.assignments)
     n = grades.export_csv(args.root, args.out, args.assignments or None,
                           extra_columns=late.export_columns(
@@ -123,7 +125,7 @@ def cmd_demo(args):
         ("feedback", lambda: cmd_feedback(argparse.Namespace(root=root, assignments=None))),
         ("export", lambda: cmd_export(argparse.Namespace(root=root, out=str(Path(root) / "grades.csv"), assignments=None))),
         ("table", lambda: cmd_table(argparse.Namespace(root=root, assignments=None))),
-        ("report", lambda: __import__("course.report").report.cmd_report(argparse.Namespace(root=root, assignments=None, all=True, out=None))),
+        ("report", lambda: __import__("course.admin.results.report").report.cmd_report(argparse.Namespace(root=root, assignments=None, all=True, out=None))),
     ]
     for name, step in steps:
         print(f"== {name}")
@@ -182,12 +184,9 @@ def build_parser():
     p.add_argument("--bugs", type=int, default=3, help="buggy samples per assignment")
     p.set_defaults(func=cmd_demo)
 
-    # Commands that live in their own modules register themselves here, one
-    # line each: `from . import MODULE; MODULE.add_commands(sub)`.
-    from . import report; report.add_commands(sub)
-    from . import distribution; distribution.add_commands(sub)
-    from . import scale; scale.add_commands(sub)
-    from . import mutants; mutants.add_commands(sub)
+    # Commands that live in their own modules register themselves here, one line each.
+    for module in (report, exchange, lms, roster, late, scale, mutants):
+        module.add_commands(sub)
     return parser
 
 
@@ -196,6 +195,6 @@ def main(argv=None):
     try:
         args.root = pipeline.find_root(args.root)
         return args.func(args)
-    except pipeline.CourseError as err:
+    except (pipeline.CourseError, LatePolicyError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

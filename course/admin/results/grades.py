@@ -10,14 +10,14 @@ from pathlib import Path
 
 import nbformat
 
-from .course_dir import assignments, notebooks, open_gradebook
+from course.admin.course_dir import assignments, notebooks, open_gradebook
 
 
 def problems(root, assignment):
     """[(grade_id, max points)] of an assignment's graded cells, in notebook order.
 
     Read from the release when it exists: it holds what the build made graded
-    (manually graded written answers, course.written_answers), which source/ does not."""
+    (manually graded written answers, course.nbgrader_plugins.written_answers), which source/ does not."""
     result = []
     folder = Path(root) / "release" / assignment
     if not notebooks(folder):

@@ -8,7 +8,7 @@ see). This module
   with a probe instead of the kernel and checks what the probe saw;
 * writes its kernelspec into the venv: :func:`install_kernelspec`;
 * sets the nbgrader configuration that selects it, together with the kernel-side limits
-  of ``course.limits``: :func:`configure_nbgrader` (or copy :data:`NBGRADER_CONFIG`).
+  of ``course.nbgrader_plugins.execute``: :func:`configure_nbgrader` (or copy :data:`NBGRADER_CONFIG`).
 
 Grading fails closed: :func:`require` (called by ``python -m course grade`` before it
 touches any grade, locally and on each Dask worker) raises :class:`SandboxUnavailable`,
@@ -17,7 +17,7 @@ namespaces in a container, no root and no unprivileged user namespaces). Student
 runs unsandboxed only after an explicit ``COURSE_SANDBOX=off`` (``grade --no-sandbox``
 sets it), and every status then says so.
 
-Command line:  ``python -m course.sandbox check|install``.
+Command line:  ``python -m course.sandbox_kernel.host check|install``.
 """
 
 import json
@@ -26,41 +26,7 @@ import subprocess
 import sys
 import tempfile
 
-KERNEL_NAME = "course-sandbox"
-DISPLAY_NAME = "Python 3 (course grading sandbox)"
-GUARD_EXTENSION = "course.sandbox_kernel.guard"
-
-AUTOGRADE_PREPROCESSORS = [
-    "course.limits.GuardedExecute",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "course.limits.CappedOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
-
-# The lines the grading configuration needs (what configure_nbgrader() sets), for
-# nbgrader_config.py. The ipc folder is per grading process: kernels of one process run
-# one after another, and two processes never pick the same socket names.
-NBGRADER_CONFIG = '''\
-from course.sandbox import ipc_path
-# Student code runs in the sandboxed kernel (course/sandbox.py); it has no network, so
-# Jupyter talks to it over unix sockets, under /tmp/course-ipc-<uid>/<pid>/: a folder
-# private to this grading process (created here; those of finished processes removed).
-c.GuardedExecute.kernel_name = "course-sandbox"
-c.KernelManager.transport = "ipc"
-c.KernelManager.ip = ipc_path()
-c.GuardedExecute.require_sandbox = True
-# Kernel-side guard (timeouts that survive `except KeyboardInterrupt`, output cap),
-# also loaded by the unsandboxed python3 kernel when the sandbox is turned off.
-c.GuardedExecute.extra_arguments = ["--ext=course.sandbox_kernel.guard"]
-# Execute that grades a notebook up to a crash; output capped by bytes too.
-c.Autograde.autograde_preprocessors = [
-''' + "".join(f'    "{name}",\n' for name in AUTOGRADE_PREPROCESSORS) + ''']
-c.CappedOutput.max_bytes = 65536
-'''
-
+from course.sandbox_kernel.names import DISPLAY_NAME, KERNEL_NAME, OFF_VALUES
 
 def ipc_path(pid=None):
     """Socket path prefix for the kernels of one grading process (its folder is created;
@@ -255,9 +221,6 @@ def available(refresh=False):
     return _cache["result"]
 
 
-OFF_VALUES = ("off", "0", "no", "false", "none")
-
-
 def mode(environ=os.environ):
     """'off' when COURSE_SANDBOX turns the sandbox off, else 'on' (the default)."""
     value = environ.get("COURSE_SANDBOX", "").strip().lower()
@@ -275,7 +238,7 @@ class SandboxUnavailable(RuntimeError):
 
 HOW_TO_FIX = (
     "Fix it: as root, run scripts/install-system-deps.sh (it installs bubblewrap), then check "
-    "with `python -m course.sandbox check`. As a normal user the kernel must allow "
+    "with `python -m course.sandbox_kernel.host check`. As a normal user the kernel must allow "
     "unprivileged user namespaces (sysctl user.max_user_namespaces > 0, and "
     "kernel.unprivileged_userns_clone=1 where that setting exists; AppArmor's "
     "kernel.apparmor_restrict_unprivileged_userns=0 or a profile for bwrap); a hub "
@@ -312,32 +275,6 @@ def ensure_kernelspec():
         install_kernelspec()
 
 
-def configure_nbgrader(c, sandbox=True, max_bytes=65536, time_budget=300):
-    """Set the grading configuration on nbgrader's config object ``c``.
-
-    ``sandbox``: False turns it off; anything else selects the sandboxed kernel and makes
-    GuardedExecute refuse any other. Nothing is probed or installed here (loading the
-    configuration has no side effects but the ipc folder): ``python -m course grade``
-    calls :func:`require` first, and without a working sandbox the kernel cannot start,
-    so plain ``nbgrader autograde`` records no grade either.
-    Returns (sandboxed, reason) for the run's report.
-    """
-    c.GuardedExecute.extra_arguments = ["--ext=" + GUARD_EXTENSION]
-    c.Autograde.autograde_preprocessors = list(AUTOGRADE_PREPROCESSORS)
-    c.CappedOutput.max_bytes = max_bytes
-    c.GuardedExecute.time_budget = time_budget
-    if sandbox is False:
-        c.GuardedExecute.require_sandbox = False
-        return False, "sandbox turned off in the configuration"
-    # Only autograding (course.limits.GuardedExecute) runs in the sandbox; `nbgrader
-    # validate` and other tools keep the instructor's own kernel.
-    c.GuardedExecute.kernel_name = KERNEL_NAME
-    c.GuardedExecute.require_sandbox = True
-    c.KernelManager.transport = "ipc"
-    c.KernelManager.ip = ipc_path()
-    return True, "sandbox selected"
-
-
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     cmd = argv[0] if argv else "check"
@@ -348,7 +285,7 @@ def main(argv=None):
         ok, reason, facts = check()
         print(("SANDBOX AVAILABLE: " if ok else "SANDBOX UNAVAILABLE: ") + reason)
         return 0 if ok else 1
-    print("usage: python -m course.sandbox [check|install]", file=sys.stderr)
+    print("usage: python -m course.sandbox_kernel.host [check|install]", file=sys.stderr)
     return 2
 
 

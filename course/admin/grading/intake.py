@@ -23,7 +23,7 @@ from pathlib import Path
 from traitlets import Float, Integer
 from traitlets.config import Configurable
 
-from .roster import valid_id
+from course.admin.distribution.roster import valid_id
 
 # Control characters; HTML's < > & " '; the shell's ` $ ; | \ (spaces and parentheses
 # are left alone: "hw (1).ipynb" is what browsers make of a second download).
@@ -47,7 +47,7 @@ class SubmissionLimits(Configurable):
 
 
 def limits(root):
-    from .course_dir import load_config
+    from course.admin.course_dir import load_config
 
     return SubmissionLimits(config=load_config(root))
 

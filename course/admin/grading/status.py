@@ -4,7 +4,7 @@ Every graded submission ends with one status, shown in the export:
 
 - ``graded``: graded normally;
 - ``flagged``: graded, but the static audit found something an instructor should look at,
-  or links, pipes or devices were set aside from the folder (course.intake);
+  or links, pipes or devices were set aside from the folder (course.admin.grading.intake);
 - ``timed out``: at least one cell hit the time limit (that cell scored 0, the rest were graded);
 - ``crashed``: the kernel died; cells before the crash are graded, the rest scored 0;
 - ``needs manual grading``: some problem waits for a person;
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from .course_dir import open_gradebook
+from course.admin.course_dir import open_gradebook
 
 
 def expected_notebooks(root, assignment):
@@ -65,12 +65,12 @@ def precheck(root, assignment, student):
 
     Returns (notes, fatal): notes are short strings for the instructor; fatal
     is a reason not to run nbgrader at all (None when grading can go ahead).
-    In order (course.intake, course.repair): the id and the folder must not be
+    In order (course.admin.grading.intake, course.admin.grading.repair): the id and the folder must not be
     links; links, pipes, devices and unsafe names are set aside, unread; a single
     notebook under a wrong name is copied to the expected name; each notebook must
     be a regular file within SubmissionLimits, parse, and is mended if damaged.
     """
-    from . import intake
+    from course.admin.grading import intake
 
     problem = intake.id_problem(student) or intake.link_problem(root, assignment, student)
     folder = Path(root) / "submitted" / student / assignment
@@ -139,14 +139,14 @@ def precheck(root, assignment, student):
 
 
 def _mend_notebook(root, assignment, path, aside, bounds):
-    """Parse one submitted notebook, check its cell count, and mend it (course.repair)
+    """Parse one submitted notebook, check its cell count, and mend it (course.admin.grading.repair)
     in place, keeping the student's file as <aside>/original/<name>. Returns (notes, fatal).
 
     The notes of a mend are kept in <aside>/mended.json with the mended file's hash, so
     that grading the same file again reports them again."""
     import hashlib
 
-    from . import intake, repair
+    from course.admin.grading import intake, repair
 
     data = path.read_bytes()
     record_path = aside / "mended.json"
@@ -168,7 +168,7 @@ def _mend_notebook(root, assignment, path, aside, bounds):
     if known and known["sha256"] == digest:
         return known["notes"], None
     # The release, not source/: it has the cells students got, including answer cells
-    # that the build made manually graded (course.written_answers).
+    # that the build made manually graded (course.nbgrader_plugins.written_answers).
     released = Path(root) / "release" / assignment / path.name
     if released.is_file():
         notes += repair.mend(nb, nbformat.read(released, as_version=4))
@@ -190,8 +190,8 @@ def _reason(log):
 
 
 def _grading_reports(root, assignment, student):
-    """The course_grading records (course.limits) of the autograded notebooks."""
-    from .limits import grading_report
+    """The course_grading records (course.nbgrader_plugins.execute) of the autograded notebooks."""
+    from course.nbgrader_plugins.execute import grading_report
 
     reports = []
     for path in sorted((Path(root) / "autograded" / student / assignment).glob("*.ipynb")):
@@ -240,7 +240,7 @@ def classify(root, assignment, student, result, notes, audit_findings=()):
     if any(r.get("status") == "timed_out" for r in reports):
         status = "timed out"
     if any(r.get("status") == "time_budget" for r in reports):
-        status = "time budget exhausted"  # the notebook's time budget (course.limits) ran out
+        status = "time budget exhausted"  # the notebook's time budget (course.nbgrader_plugins.execute) ran out
     if any(r.get("status") == "crashed" for r in reports):
         status = "crashed"
     if status == "graded" and _needs_manual(root, assignment, student):

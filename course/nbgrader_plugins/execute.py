@@ -1,8 +1,8 @@
 """Grading limits on the nbgrader side: a notebook is graded up to a crash, timeouts cost one
 cell, output is capped by bytes.
 
-Wire them into ``nbgrader autograde`` with ``course.sandbox.configure_nbgrader(c)`` or the
-lines in ``course.sandbox.NBGRADER_CONFIG``:
+Wire them into ``nbgrader autograde`` with ``course.nbgrader_plugins.grading_config.configure_nbgrader(c)`` or the
+lines in ``course.nbgrader_plugins.grading_config.NBGRADER_CONFIG``:
 
 ``GuardedExecute`` (replaces nbgrader's ``Execute``; reads the same ``c.Execute.*`` settings)
     * A cell that runs past ``c.Execute.timeout`` is interrupted; the kernel-side guard
@@ -34,7 +34,7 @@ lines in ``course.sandbox.NBGRADER_CONFIG``:
       kernel other than the sandboxed one is refused before any cell runs.
     * A kernel that dies or never answers before any cell ran is the grader's failure,
       not the student's: :class:`KernelStartFailure` is raised (nbgrader then records no
-      grade, and course.pipeline retries the submission). Messages the grader cannot read
+      grade, and course.admin.grading.pipeline retries the submission). Messages the grader cannot read
       (a forked kernel writing to the same sockets) stop the kernel like a crash.
 
 ``CappedOutput`` (replaces nbgrader's ``LimitOutput``; reads ``c.LimitOutput.*`` too)
@@ -49,21 +49,24 @@ import math
 import os
 import signal
 import time
+import uuid
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, LimitOutput
 from traitlets import Bool, Integer, Unicode
 
-GUARD_EXTENSION = "course.sandbox_kernel.guard"
-SANDBOX_KERNEL = "course-sandbox"
+from course.sandbox_kernel.host import ensure_kernelspec, ipc_path
+from course.sandbox_kernel.launch import log_tail
+from course.sandbox_kernel.names import GUARD_EXTENSION, KERNEL_NAME as SANDBOX_KERNEL
+
 REPORT_KEY = "course_grading"
 
 
 class KernelStartFailure(RuntimeError):
     """The kernel died or did not answer before any student cell ran: the grader's fault.
 
-    The name is looked for in nbgrader's log (course.autograde.autograde_one)."""
+    The name is looked for in nbgrader's log (course.admin.grading.autograde.autograde_one)."""
 
 
 class SandboxRequired(RuntimeError):
@@ -168,17 +171,11 @@ class GuardedExecute(Execute):
     def create_kernel_manager(self):
         if self.kernel_name == SANDBOX_KERNEL:
             # Plain `nbgrader autograde` too: the kernelspec exists and starts this Python.
-            from course.sandbox import ensure_kernelspec
-
             ensure_kernelspec()
         km = super().create_kernel_manager()
         if km.transport == "ipc":
             # One socket prefix per kernel, under this process's folder: grading workers
             # forked from one parent (same configured ip) can never pick the same sockets.
-            import uuid
-
-            from course.sandbox import ipc_path
-
             km.ip = os.path.join(os.path.dirname(ipc_path()), "k" + uuid.uuid4().hex[:10])
         return km
 
@@ -205,8 +202,6 @@ class GuardedExecute(Execute):
         proc = getattr(getattr(getattr(self, "km", None), "provisioner", None), "process", None)
         if proc is None or getattr(self.km, "kernel_name", None) != SANDBOX_KERNEL:
             return ""
-        from course.sandbox_kernel.launch import log_tail
-
         return log_tail(proc.pid).replace("\n", " | ")[-400:]
 
     async def _async_handle_timeout(self, timeout, cell=None):
@@ -249,7 +244,7 @@ class GuardedExecute(Execute):
                 + ("" if code is None else f" (kernel process exit status {code})")
                 + (f"; its log ends: {tail!r}" if tail else "")
                 + ". No student code had run: this is the grading machine's failure "
-                "(check it with `python -m course.sandbox check`).") from err
+                "(check it with `python -m course.sandbox_kernel.host check`).") from err
         return info_msg
 
     def preprocess(self, nb, resources=None, km=None):

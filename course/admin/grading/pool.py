@@ -6,7 +6,7 @@ pool then breaks and every unfinished task fails with it. Here a broken pool cos
 grade: the submissions that had not started go to a fresh pool, and those that were
 being graded when it broke are graded again one at a time, so that the one that kills
 its worker is known. A submission whose grading dies or raises on ``1 + retries``
-attempts gets the status ``failed`` (course.status.FAILED) and keeps no grade.
+attempts gets the status ``failed`` (course.admin.grading.status.FAILED) and keeps no grade.
 
 Grading a submission is idempotent (nbgrader replaces its autograded copy and its
 grades), so an attempt that is repeated neither loses nor duplicates a grade.
@@ -27,9 +27,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from . import status
-from .autograde import autograde_one
-from .course_dir import CourseError
+from course.admin.grading import status
+from course.admin.grading.autograde import autograde_one
+from course.admin.course_dir import CourseError
 
 DEFAULT_RETRIES = 2
 
@@ -104,7 +104,7 @@ class _Attempts:
 def grade_here(root, assignment, students, retries=DEFAULT_RETRIES, on_result=None):
     """Grade one submission after another in this process; {student: result}.
 
-    A result is course.autograde.autograde_one's dict, or course.status.failed_result's
+    A result is course.admin.grading.autograde.autograde_one's dict, or course.admin.grading.status.failed_result's
     for a submission whose grading raised on every attempt. on_result(student, result)
     is called as each one is final (for a progress bar)."""
     attempts = _Attempts(root, assignment, retries, on_result)

@@ -60,7 +60,7 @@ import stat
 import time
 from pathlib import Path
 
-from .course_dir import CourseError, assignments, load_config, open_api
+from course.admin.course_dir import CourseError, assignments, load_config, open_api
 
 NBGRADER_DEFAULT_ROOT = "/usr/local/share/nbgrader/exchange"
 # How far a submission's recorded time may be from when its files were written
@@ -176,7 +176,7 @@ def _check_result(result, what):
 
 def release(root, assignment, force=False):
     """Publish release/<assignment> to the exchange; returns its outbound folder."""
-    from . import late
+    from course.admin.distribution import late
 
     if assignment not in assignments(root):
         raise CourseError(f"No assignment {assignment!r} in {root}/source "
@@ -273,7 +273,7 @@ def suspicious(root, assignment, check_owner=True, check_times=True):
     read (nbgrader's collect would stop on it); with check_owner, a folder owned
     by someone other than the login in its name (and not by the instructor);
     with check_times, a recorded time the files' ctimes contradict."""
-    from .roster import valid_id
+    from course.admin.distribution.roster import valid_id
 
     me = os.geteuid()
     now = _utc(time.time())
@@ -334,7 +334,7 @@ def collect(root, assignment):
     Returns a report dict: new, updated, unchanged (student lists), quarantined
     [(path, reason)], late [(student, days)], missing (roster students without a
     submission), not_in_roster, problems (permission sentences)."""
-    from . import late, roster
+    from course.admin.distribution import late, roster
 
     if assignment not in assignments(root):
         raise CourseError(f"No assignment {assignment!r} in {root}/source "
@@ -345,7 +345,7 @@ def collect(root, assignment):
                           f"(python -m course release {assignment})")
     problems = secure(root)
     _, _, config = settings(root)
-    from .late import policy
+    from course.admin.distribution.late import policy
 
     flagged = suspicious(root, assignment, check_owner=config.ExchangeCollect.get("check_owner", True),
                          check_times=policy(root).check_submission_times)
@@ -405,7 +405,7 @@ def format_collect(assignment, report):
 
 # -- command line -------------------------------------------------------------
 def cmd_release(args):
-    from . import late
+    from course.admin.distribution import late
 
     outbound, problems = release(args.root, args.assignment, force=args.force)
     rule = late.policy(args.root)

@@ -32,7 +32,6 @@ from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Any, Bool, List, Unicode
 
-from .course_dir import open_api, quiet, raise_on_failure
 
 BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 END_HIDDEN = "END HIDDEN TESTS"
@@ -270,20 +269,5 @@ def preprocessors():
 
 
 def overrides():
-    """Configuration for course_dir.open_api that makes nbgrader's feedback safe."""
+    """Configuration for course.admin.course_dir.open_api that makes nbgrader's feedback safe."""
     return {"GenerateFeedback": {"preprocessors": preprocessors()}}
-
-
-def generate(root, assignment, student=None):
-    """Feedback HTML for every autograded submission of an assignment (or one student's).
-
-    Writes feedback/<student>/<assignment>/<notebook>.html; raises CourseError
-    if nbgrader fails.
-    """
-    api = open_api(root, **overrides())
-    with quiet():
-        if student is None:
-            result = api.generate_feedback(assignment, force=True)
-        else:
-            result = api.generate_feedback(assignment, student, force=True)
-    raise_on_failure(result, f"generate_feedback {assignment}")

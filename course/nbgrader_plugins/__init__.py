@@ -1,0 +1,12 @@
+"""What nbgrader loads: the classes and settings that nbgrader_config.py names.
+
+- ``execute``: GuardedExecute (grades a notebook up to a crash, a timeout costs one cell,
+  a time budget per notebook) and CappedOutput (output capped by lines and bytes);
+- ``grading_config``: configure_nbgrader(c), the kernel and preprocessor list for autograde;
+- ``feedback_filters``: the feedback page's preprocessors (no hidden tests, sanitized HTML,
+  a summary of problems);
+- ``late_policy``: LatePolicy, nbgrader's late-submission plugin;
+- ``written_answers``: GradeWrittenAnswers, written answers as manually graded cells.
+
+They import nbgrader, nbconvert and ``course.sandbox_kernel``, never ``course.admin``.
+"""
