@@ -1,4 +1,4 @@
-"""The sandboxed grading kernel: is it available here, install it, configure nbgrader for it.
+"""The sandboxed grading kernel on this machine: is it available, its kernelspec, its sockets.
 
 During ``nbgrader autograde`` student code runs in a Jupyter kernel named
 ``course-sandbox`` (see ``course/sandbox_kernel/launch.py`` for what it can and cannot
@@ -6,9 +6,10 @@ see). This module
 
 * checks that the machine can provide it: :func:`available` starts the real wrapper once
   with a probe instead of the kernel and checks what the probe saw;
-* writes its kernelspec into the venv: :func:`install_kernelspec`;
-* sets the nbgrader configuration that selects it, together with the kernel-side limits
-  of ``course.nbgrader_plugins.execute``: :func:`configure_nbgrader` (or copy :data:`NBGRADER_CONFIG`).
+* writes its kernelspec into the venv: :func:`install_kernelspec`, :func:`ensure_kernelspec`;
+* gives each grading process its folder of unix sockets: :func:`ipc_path`.
+
+The nbgrader settings that select it are ``course.nbgrader_plugins.grading_config``.
 
 Grading fails closed: :func:`require` (called by ``python -m course grade`` before it
 touches any grade, locally and on each Dask worker) raises :class:`SandboxUnavailable`,
