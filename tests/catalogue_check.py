@@ -2,7 +2,7 @@
 
     python tests/catalogue_check.py 02_softmax [--only NAME ...] [--no-validate] [-v] [--keep DIR]
 
-Builds a scratch course from the current source/ and tests/bugs/, autogrades the
+Builds a scratch course from the current source/ and catalogues/, autogrades the
 reference, each variant and each bug, validates each as a student would, and
 prints one line per sample. Exit status 1 when anything disagrees with the catalogue.
 """

@@ -32,10 +32,10 @@ def scratch_course(root, assignments):
     shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     for assignment in assignments:
         shutil.copytree(REPO / "source" / assignment, root / "source" / assignment)
-        (root / "tests" / "bugs").mkdir(parents=True, exist_ok=True)
-        catalogue = REPO / "tests" / "bugs" / f"{assignment}.py"
+        catalogue = samples.catalogue_path(REPO, assignment)
         if catalogue.is_file():
-            shutil.copy2(catalogue, root / "tests" / "bugs" / catalogue.name)
+            samples.catalogue_path(root, assignment).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(catalogue, samples.catalogue_path(root, assignment))
         pipeline.generate(root, assignment)
     return root
 
@@ -44,7 +44,7 @@ def catalogue(root, assignment):
     """The catalogue module's names: EXERCISES, INTEGRATION, BUGS, VARIANTS."""
     import runpy
 
-    path = Path(root) / "tests" / "bugs" / f"{assignment}.py"
+    path = samples.catalogue_path(root, assignment)
     names = runpy.run_path(str(path)) if path.is_file() else {}
     return {key: names.get(key, default) for key, default in
             (("EXERCISES", {}), ("INTEGRATION", []), ("BUGS", []), ("VARIANTS", []))}

@@ -27,7 +27,7 @@ def course_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     shutil.copytree(REPO / "source", root / "source")
-    shutil.copytree(REPO / "tests" / "bugs", root / "tests" / "bugs")
+    shutil.copytree(REPO / samples.CATALOGUES, root / samples.CATALOGUES)
     for assignment in ASSIGNMENTS:
         pipeline.generate(root, assignment)
     return root

@@ -53,8 +53,8 @@ def make_course(root, repo=REPO):
     shutil.copy2(repo / "nbgrader_config.py", root / "nbgrader_config.py")
     assignment = pick_assignment(repo)
     shutil.copytree(repo / "source" / assignment, root / "source" / assignment)
-    (root / "tests" / "bugs").mkdir(parents=True, exist_ok=True)
-    shutil.copy2(repo / "tests" / "bugs" / f"{assignment}.py", root / "tests" / "bugs")
+    (root / "catalogues").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(repo / "catalogues" / f"{assignment}.py", root / "catalogues")
     pipeline.generate(root, assignment)
     return assignment
 

@@ -1,6 +1,6 @@
 """The bug catalogues, exactly: each bug fails its own test cells, no more and no less.
 
-For every assignment (tests/bugs/<assignment>.py, format in AUTHORING.md):
+For every assignment (catalogues/<assignment>.py, format in AUTHORING.md):
 - each bug loses points in exactly the test cells of its `loses` (real autograde,
   sandboxed kernel, hidden tests), and those cells grade the cells the bug edits,
   or are integration checks: one bug, one penalty;
@@ -37,8 +37,8 @@ def test_exercise_map_names_every_test_cell(assignment):
     cells = catalogue_runs.test_cells(REPO, assignment)
     missing = [c for c in cells if c not in cat["EXERCISES"]]
     unknown = [c for c in [*cat["EXERCISES"], *cat["INTEGRATION"]] if c not in cells]
-    assert not missing, f"tests/bugs/{assignment}.py: EXERCISES does not say what {missing} grade"
-    assert not unknown, f"tests/bugs/{assignment}.py names test cells the notebook lacks: {unknown}"
+    assert not missing, f"catalogues/{assignment}.py: EXERCISES does not say what {missing} grade"
+    assert not unknown, f"catalogues/{assignment}.py names test cells the notebook lacks: {unknown}"
 
 
 @pytest.mark.parametrize("assignment, student", _cases("bug"))
@@ -79,7 +79,7 @@ def test_share_caught_by_visible_tests(validated, assignment):
     bugs = [f"bug-{b['name']}" for b in catalogue_runs.catalogue(REPO, assignment)["BUGS"]]
     caught = sum(1 for s in bugs if validated[assignment][s])
     VISIBLE_SHARE[assignment] = (caught, len(bugs))
-    assert len(bugs) >= 6, f"tests/bugs/{assignment}.py lists {len(bugs)} bugs; at least 6 expected"
+    assert len(bugs) >= 6, f"catalogues/{assignment}.py lists {len(bugs)} bugs; at least 6 expected"
 
 
 @pytest.mark.parametrize("assignment, student",

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 NBGRADER = str(Path(sys.executable).parent / "nbgrader")
 ASSIGNMENT = "hw"
 COURSE_ID = "backprop-from-scratch"
-# Edits to the reference answers (as in tests/bugs/): mul adds instead.
+# Edits to the reference answers (as in catalogues/): mul adds instead.
 BUG_MUL = [("mul", "return a * b", "return a + b")]
 
 

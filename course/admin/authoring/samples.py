@@ -7,8 +7,9 @@ removed. A bug is a list of edits to those answers (see AUTHORING.md):
 
     {"name": ..., "why": ..., "edits": [(grade_id, old, new), ...], "loses": [test ids]}
 
-The bug catalogues live in ``tests/bugs/<assignment>.py`` (``BUGS`` and
-``VARIANTS``); the demo and the tests read them from there.
+The bug catalogues live in ``catalogues/<assignment>.py`` beside ``source/``
+(``BUGS`` and ``VARIANTS``); the demo, the tests and the benchmarks read them from
+there. They are authoring data: nbgrader never copies them, as they are not in source/.
 """
 
 import copy
@@ -21,6 +22,8 @@ from course.admin.course_dir import CourseError, notebooks
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
+# The folder of bug catalogues, beside source/ in the course root.
+CATALOGUES = "catalogues"
 
 
 def _grade_id(cell):
@@ -76,9 +79,14 @@ def fill_release(release_nb, answers):
     return nb
 
 
+def catalogue_path(root, assignment):
+    """catalogues/<assignment>.py of the course at `root` (it may not exist)."""
+    return Path(root) / CATALOGUES / f"{assignment}.py"
+
+
 def load_catalogue(root, assignment):
-    """(BUGS, VARIANTS) from tests/bugs/<assignment>.py, or ([], []) if there is none."""
-    path = Path(root) / "tests" / "bugs" / f"{assignment}.py"
+    """(BUGS, VARIANTS) from catalogues/<assignment>.py, or ([], []) if there is none."""
+    path = catalogue_path(root, assignment)
     if not path.is_file():
         return [], []
     namespace = runpy.run_path(str(path))
