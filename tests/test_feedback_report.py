@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from course.admin.results import feedback, grades, report
+from course.admin.results import feedback, grades, report, report_data
 from course.nbgrader_plugins import feedback_filters
 from course.admin.grading import pipeline, status
 from course.admin.authoring import samples
@@ -189,13 +189,13 @@ def test_failure_groups_blank_numbers_and_name_the_cause():
          "yours: 0.27357   numeric: 2.7357\nLikely cause: your gradient is 0.1 times the right one "
          "everywhere. A constant factor: divided by 10 once too often, or dropped one of the paths")
     b = a.replace("0.82", "0.5").replace("(2,)", "(7,)").replace("10 once", "4 once")
-    assert report.failure_key("AssertionError", a) == report.failure_key("AssertionError", b)
-    msg, cause = report.failure_key("AssertionError", a)
+    assert report_data.failure_key("AssertionError", a) == report_data.failure_key("AssertionError", b)
+    msg, cause = report_data.failure_key("AssertionError", a)
     assert msg == ("AssertionError: db of affine_backward is wrong: max relative error # "
                    "(tolerance #) at index (…).")
     assert cause.startswith("constant factor: divided once too often")
-    n = report.failure_key("AssertionError", "dW1 is wrong: x\nLikely cause: your gradient is 50 "
-                           "times the right one everywhere. A constant factor: a missing 1/N (N = 50?)")
+    n = report_data.failure_key("AssertionError", "dW1 is wrong: x\nLikely cause: your gradient is 50 "
+                                "times the right one everywhere. A constant factor: a missing 1/N (N = 50?)")
     assert n == ("AssertionError: dW1 is wrong: x", "constant factor: missing 1/N (or a path counted twice)")
 
 
