@@ -351,14 +351,14 @@ def test_release_notebook_in_the_browser(lab, browser, assignment, name):
 
 
 def test_report_table_sorts_in_the_browser(browser, tmp_path):
-    from course.admin.results import report
+    from course.admin.results import report_html
 
     rows = [("carol", "7"), ("alice", "10"), ("bob", ""), ("dave", "2.5")]
     body = ('<table class="sortable"><thead><tr><th>student</th><th>total</th></tr></thead><tbody>'
             + "".join(f'<tr><td>{s}</td><td data-v="{t}">{t}</td></tr>' for s, t in rows)
             + "</tbody></table>")
     page_path = tmp_path / "report.html"
-    page_path.write_text(report._page("sort test", body))
+    page_path.write_text(report_html.page("sort test", body))
     page = browser.new_page()
     try:
         page.goto(page_path.as_uri())

@@ -21,9 +21,6 @@ from course.admin.grading import pipeline
 from course.admin.results import report_html, report_plots
 from course.admin.results.report_data import collect
 
-# tests/test_browser.py checks the sorting script on a bare page built with this.
-_page = report_html.page
-
 
 def write_assignment(root, assignment, out=None):
     """Write <out>/<assignment>/index.html and its plots; return (the page's path, its data)."""
