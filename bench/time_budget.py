@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/time_budget.py [--cells 6] [--sleep 5] [--budget 12] [--cell-timeout 60]
 
-Builds a scratch copy of the tiny two-test course of tests/tiny_course.py under a
+Builds a scratch copy of the tiny two-test course (course.admin.authoring.tiny_course) under a
 temporary folder (never this repo's gradebook), with two submissions: the reference
 answers, and the same answers with a cell that sleeps ``--sleep`` seconds after every
 solution and test cell (the issue's case: "solution cells that each sleep"). Each is
@@ -23,11 +23,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
 
 import nbformat  # noqa: E402
 
-import tiny_course as tiny  # noqa: E402
+from course.admin.authoring import tiny_course as tiny  # noqa: E402
 
 
 def sleeper(path, cells, seconds):
@@ -74,7 +73,7 @@ def main():
     p.add_argument("--cell-timeout", type=int, default=60, help="per-cell timeout (s), as shipped")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="time-budget-bench-") as tmp:
-        template = tiny.make_template(Path(tmp) / "template")
+        template = tiny.make_template(Path(tmp) / "template", REPO)
         rows = []
         for label, budget in (("no budget", 0), (f"budget {args.budget} s", args.budget)):
             root = tiny.copy_course(template, Path(tmp) / label.replace(" ", "-"))

@@ -416,3 +416,33 @@ def test_loading_the_nbgrader_configuration_changes_nothing(tmp_path):
         "loading nbgrader_config.py (which every nbgrader command in the course folder does, "
         "a student's Validate included) changed something; the grading command makes such "
         f"changes when it runs: {result['changed']}")
+
+
+# bench/grade_throughput.py still imports tests/scale_support.py (its batch and its
+# PostgreSQL server), whose move into the package is that file's owner's to make.
+READS_TESTS_FOR_NOW = {"bench/grade_throughput.py"}
+
+
+def paths_naming_the_tests_folder(path):
+    """(line, text) of each string in a file's code, docstrings left out, that names the
+    tests/ folder as a path: "tests" alone, or with "tests" as one of its path parts."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+            and "tests" in node.value.strip().replace("\\", "/").split("/")]
+
+
+def test_the_package_and_the_benchmarks_do_not_read_the_tests_folder():
+    # What they share with the tests lives in the package (course.admin.authoring) or in a
+    # data folder beside source/ (catalogues/): tests/ is the suite's, and not installed.
+    found = {str(path.relative_to(REPO)): paths_naming_the_tests_folder(path)
+             for folder in ("course", "bench") for path in sorted((REPO / folder).rglob("*.py"))}
+    wrong = [f"{name} line {line}: {text!r}" for name, hits in found.items()
+             if name not in READS_TESTS_FOR_NOW for line, text in hits]
+    stale = sorted(name for name in READS_TESTS_FOR_NOW if not found.get(name))
+    assert not wrong, ("code in course/ or bench/ names the tests/ folder; move what it needs "
+                       "into course.admin.authoring or catalogues/:\n  " + "\n  ".join(wrong))
+    assert not stale, f"{stale} no longer read tests/: take them out of READS_TESTS_FOR_NOW"
