@@ -32,10 +32,10 @@ def scratch_course(root, assignments):
     shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     for assignment in assignments:
         shutil.copytree(REPO / "source" / assignment, root / "source" / assignment)
-        catalogue = samples.catalogue_path(REPO, assignment)
+        catalogue, copy = samples.catalogue_path(REPO, assignment), samples.catalogue_path(root, assignment)
         if catalogue.is_file():
-            samples.catalogue_path(root, assignment).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(catalogue, samples.catalogue_path(root, assignment))
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(catalogue, copy)
         pipeline.generate(root, assignment)
     return root
 
