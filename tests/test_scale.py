@@ -203,11 +203,10 @@ def test_prepare_creates_assignment_and_students_before_workers(batch, postgres,
 
     root = _fresh(batch, tmp_path_factory, "scale-prepare", students={"reference"})
     url = postgres.create_database("prepare")
-    with scale.using_db(url):
-        assert scale.prepare(root, batch["assignment"], ["reference", "someone"]) is True
-        # A second preparation finds the gradebook up to date and generates nothing.
-        assert scale.prepare(root, batch["assignment"], ["reference"]) is False
-        config = pipeline.load_config(root)
+    assert scale.prepare(root, batch["assignment"], ["reference", "someone"], url) is True
+    # A second preparation finds the gradebook up to date and generates nothing.
+    assert scale.prepare(root, batch["assignment"], ["reference"], url) is False
+    config = pipeline.load_config(root)
     assert (root / "release" / batch["assignment"]).is_dir()
     with Gradebook(scale.driver_url(url), config.CourseDirectory.course_id) as gb:
         assert sorted(s.id for s in gb.students) == ["reference", "someone"]
@@ -262,6 +261,108 @@ def test_local_worker_killed_by_a_submission_costs_only_that_submission(batch, s
     assert killer not in scores, f"{killer} failed but keeps grades {scores[killer]}"
     problems = _differences(serial, by_student, scores, students)
     assert not problems, "the other submissions differ from the serial run:\n  " + "\n  ".join(problems)
+
+
+# --- one worker process, several gradebooks ---------------------------------------------------
+
+def _graded_in_threads(root, assignment, jobs):
+    """Run scale.grade_task for each (student, url) at once, each in its own thread of this
+    process; ({student: result or exception}, the (COURSE_DB_URL, COURSE_SANDBOX) values
+    seen in os.environ meanwhile)."""
+    import time
+
+    from course.sandbox_kernel import host as sandbox
+
+    sandbox_off = sandbox.mode() == "off"
+    results, seen, done = {}, set(), threading.Event()
+    start = threading.Barrier(len(jobs))
+
+    def grade(student, url):
+        start.wait()
+        try:
+            results[student] = scale.grade_task(root, assignment, student, url, sandbox_off=sandbox_off)
+        except Exception as err:
+            results[student] = err
+
+    def watch():
+        while not done.is_set():
+            seen.add((os.environ.get("COURSE_DB_URL"), os.environ.get("COURSE_SANDBOX")))
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    threads = [threading.Thread(target=grade, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done.set()
+    watcher.join()
+    return results, seen
+
+
+def _submissions_in(root, assignment, url):
+    """{student: total score} of the submissions in the gradebook at `url`."""
+    from course.admin.course_dir import open_gradebook
+
+    with open_gradebook(root, db_url=url) as gb:
+        return {s.student_id: s.score for s in gb.find_assignment(assignment).submissions}
+
+
+@pytest.mark.xfail(strict=True, reason="course.admin.grading.status.forget_grades and classify open "
+                   "the gradebook by the configuration alone, so grade_task still sets COURSE_DB_URL "
+                   "for them: they need a db_url keyword (issue 17, item 3)")
+def test_two_tasks_in_one_process_grade_into_their_own_gradebooks(batch, tmp_path_factory, monkeypatch):
+    """The gradebook URL travels with a grading task as configuration: two tasks with two
+    SQLite gradebooks, started at once in one process, grade each into its own, while the
+    shell's COURSE_DB_URL (a third gradebook) is neither used nor changed. (nbgrader's
+    autograde itself runs one at a time per process: scale._AUTOGRADE_LOCK says why.)"""
+    assignment = batch["assignment"]
+    bug = sorted(s for s, kind in batch["kinds"].items() if kind == "bug")[0]
+    root = _fresh(batch, tmp_path_factory, "scale-two-urls", students={"reference", bug})
+    urls = {student: f"sqlite:///{root / (student + '.db')}?timeout=60" for student in ("reference", bug)}
+    shell = f"sqlite:///{root / 'shell.db'}"
+    for student, url in urls.items():
+        scale.prepare(root, assignment, [student], url)
+    monkeypatch.setenv("COURSE_DB_URL", shell)
+    before = dict(os.environ)
+    results, seen = _graded_in_threads(root, assignment, list(urls.items()))
+    after = dict(os.environ)
+    errors = {s: r for s, r in results.items() if isinstance(r, Exception)}
+    assert not errors, f"grading raised: {errors}"
+    assert seen == {(shell, before.get("COURSE_SANDBOX"))}, (
+        f"os.environ was changed while grading: (COURSE_DB_URL, COURSE_SANDBOX) seen {seen}")
+    assert after == before, "grading left os.environ changed"
+    for student, url in urls.items():
+        assert results[student]["status"] == "graded", (student, results[student]["notes"])
+        graded = _submissions_in(root, assignment, url)
+        assert list(graded) == [student], f"the gradebook of {student}'s task holds {graded}"
+    full = sum(m for _, m in grades.problems(root, assignment))
+    assert _submissions_in(root, assignment, urls["reference"])["reference"] == full
+    assert _submissions_in(root, assignment, urls[bug])[bug] < full, f"{bug} lost no point"
+    assert not (root / "shell.db").exists(), "a task opened the shell's gradebook"
+
+
+def _kernel_choice(config):
+    """(require_sandbox, kernel_name, transport) as nbgrader's grading classes read `config`."""
+    from jupyter_client.manager import KernelManager
+
+    from course.nbgrader_plugins.execute import GuardedExecute
+
+    execute = GuardedExecute(config=config)
+    return execute.require_sandbox, execute.kernel_name, KernelManager(config=config).transport
+
+
+@pytest.mark.parametrize("sandbox_off", [False, True])
+def test_sandbox_choice_travels_as_configuration(batch, monkeypatch, sandbox_off):
+    """A task's sandbox choice, passed as configuration, makes nbgrader pick the kernel that
+    COURSE_SANDBOX would, on a worker whose COURSE_SANDBOX says the opposite."""
+    monkeypatch.setenv("COURSE_SANDBOX", "off" if sandbox_off else "on")
+    wanted = _kernel_choice(pipeline.load_config(batch["root"]))
+    monkeypatch.setenv("COURSE_SANDBOX", "on" if sandbox_off else "off")
+    got = _kernel_choice(pipeline.load_config(batch["root"], **scale.sandbox_config(sandbox_off)))
+    assert got == wanted, (f"with sandbox_off={sandbox_off} the task's configuration gives "
+                           f"{got}, COURSE_SANDBOX gives {wanted}")
 
 
 # --- Dask ---------------------------------------------------------------------------------

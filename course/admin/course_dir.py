@@ -100,13 +100,17 @@ def open_api(root, **overrides):
     return api
 
 
-def open_gradebook(root):
-    """nbgrader's Gradebook of the course at `root` (use it in a `with` block)."""
+def open_gradebook(root, db_url=None):
+    """nbgrader's Gradebook of the course at `root` (use it in a `with` block).
+
+    db_url: the gradebook's URL when it is not the configuration's, e.g. the one a
+    grading task was given (default: nbgrader_config.py's, COURSE_DB_URL included).
+    """
     from nbgrader.api import Gradebook
 
     prepare_process()
     config = load_config(root)
-    return Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id)
+    return Gradebook(db_url or config.CourseDirectory.db_url, config.CourseDirectory.course_id)
 
 
 def raise_on_failure(result, what):

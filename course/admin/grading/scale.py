@@ -11,7 +11,9 @@ This module adds two options to that command:
   workers race to create the same row.
 - ``--scheduler tcp://HOST:PORT`` sends one task per submission to a Dask distributed
   cluster. Each task runs ``course.admin.grading.autograde.autograde_one`` on a worker and writes the
-  grades to the shared gradebook; the statuses come back to this process, which records
+  grades to the shared gradebook, whose URL travels with the task as nbgrader configuration
+  (``CourseDirectory.db_url``), as does the sandbox setting, so that tasks of different runs
+  can share a worker process. The statuses come back to this process, which records
   them in grading/<assignment>.json. A task whose worker raised is retried ``--retries``
   times; a task whose worker died is re-run elsewhere as often as the scheduler's
   ``distributed.scheduler.allowed-failures`` allows (3 by default). A submission that fails
@@ -63,7 +65,10 @@ def driver_url(url):
 @contextlib.contextmanager
 def using_db(url):
     """Within the block, nbgrader_config.py (and so every gradebook this process and the
-    processes it starts open) uses `url`; None leaves the configuration as it is."""
+    processes it starts open) uses `url`; None leaves the configuration as it is.
+
+    For a whole run only: local worker processes (course.admin.grading.pool) learn the
+    URL from the environment they inherit. A Dask task gets its URL as configuration."""
     if not url:
         yield
         return
@@ -77,6 +82,11 @@ def using_db(url):
             os.environ.pop("COURSE_DB_URL", None)
         else:
             os.environ["COURSE_DB_URL"] = before
+
+
+def db_config(url):
+    """nbgrader configuration overrides that select the gradebook at `url` (none for None)."""
+    return {"CourseDirectory": {"db_url": driver_url(url)}} if url else {}
 
 
 def db_url(root):
@@ -141,13 +151,15 @@ def _cells_in_gradebook(gb, assignment):
     return cells, points
 
 
-def prepare(root, assignment, students):
-    """Make the gradebook ready for parallel workers: its tables, the course, the
-    assignment with its cells (generated into it when missing or out of date with
-    source/), and every student. Returns True if the assignment was (re)generated."""
+def prepare(root, assignment, students, url=None):
+    """Make the gradebook at `url` (default: the configuration's) ready for parallel
+    workers: its tables, the course, the assignment with its cells (generated into it
+    when missing or out of date with source/), and every student. Returns True if the
+    assignment was (re)generated."""
     import tempfile
 
-    with open_gradebook(root) as gb:
+    url = driver_url(url)
+    with open_gradebook(root, db_url=url) as gb:
         current = _cells_in_gradebook(gb, assignment) == _cells_in_source(root, assignment)
     if not current:
         # generate_assignment records the cells; its output goes to a scratch folder
@@ -155,14 +167,22 @@ def prepare(root, assignment, students):
         scratch = tempfile.mkdtemp(prefix="course-generate-")
         try:
             pipeline.check_source_clean(root, assignment)
-            api = pipeline.open_api(root, CourseDirectory={"release_directory": scratch})
+            api = pipeline.open_api(root, **_merged(db_config(url),
+                                                     {"CourseDirectory": {"release_directory": scratch}}))
             with quiet():
                 result = api.generate_assignment(assignment, force=True, create=True)
             raise_on_failure(result, f"generate_assignment {assignment} into the gradebook")
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-    pipeline.register_students(root, students)
+    _register_students(root, students, url)
     return not current
+
+
+def _register_students(root, students, url):
+    """As pipeline.register_students, into the gradebook at `url`."""
+    with open_gradebook(root, db_url=url) as gb:
+        for student in students:
+            gb.update_or_create_student(student)
 
 
 def grade_parallel(root, assignment, students=None, workers=1, db=None, progress=True):
@@ -172,15 +192,16 @@ def grade_parallel(root, assignment, students=None, workers=1, db=None, progress
         url = db_url(root)
         check_db(url)
         if students:
-            prepare(root, assignment, students)
+            prepare(root, assignment, students, url)
         return pipeline.grade(root, assignment, students, workers=workers, progress=progress)
 
 
 # --- Dask --------------------------------------------------------------------------
 
-# One submission at a time per worker process: the gradebook URL is passed through the
-# environment, which threads share. Start workers with --nthreads 1 and this costs nothing.
-_TASK_LOCK = threading.Lock()
+# One nbgrader autograde at a time per process: nbgrader's converters change the process's
+# working directory and set, then delete, NBGRADER_EXECUTION in os.environ (a second one
+# running at once fails with KeyError). Start workers with --nthreads 1 and this costs nothing.
+_AUTOGRADE_LOCK = threading.Lock()
 
 
 def _files_of(folder):
@@ -214,21 +235,65 @@ def worker_sandbox(sandbox_off=False):
     """Run on a Dask worker: (hostname, None) if it can grade, else (hostname, why)."""
     import socket
 
-    if sandbox_off:
-        return socket.gethostname(), None
     try:
-        pipeline.require_sandbox()
+        require_sandbox(sandbox_off)
     except CourseError as err:
         return socket.gethostname(), str(err).splitlines()[0]
     return socket.gethostname(), None
 
 
+def require_sandbox(sandbox_off):
+    """pipeline.require_sandbox for the client's choice rather than this worker's
+    COURSE_SANDBOX (which the client's does not reach): fail closed unless it is off."""
+    from course.sandbox_kernel import host
+
+    try:
+        return host.require({"COURSE_SANDBOX": "off"} if sandbox_off else {})
+    except host.SandboxUnavailable as err:
+        raise CourseError(str(err)) from None
+
+
+def sandbox_config(sandbox_off):
+    """nbgrader settings that grade with the sandbox on, or off, whatever this worker's
+    COURSE_SANDBOX made nbgrader_config.py choose: the settings
+    course.nbgrader_plugins.grading_config.configure_nbgrader gives for the client's choice,
+    and nbgrader's defaults where it gives none."""
+    from jupyter_client.manager import KernelManager
+    from traitlets.config import Config
+
+    from course.nbgrader_plugins.execute import GuardedExecute
+    from course.nbgrader_plugins.grading_config import configure_nbgrader
+
+    chosen = Config()
+    configure_nbgrader(chosen, sandbox=not sandbox_off)
+
+    def setting(cls, name):
+        section = chosen[cls.__name__]
+        return section[name] if name in section else cls.class_traits()[name].default_value
+
+    return {"GuardedExecute": {name: setting(GuardedExecute, name)
+                               for name in ("require_sandbox", "kernel_name")},
+            "KernelManager": {"transport": setting(KernelManager, "transport")}}
+
+
+def _merged(*configs):
+    """One {section: {option: value}} from several; later ones win."""
+    merged = {}
+    for config in configs:
+        for section, values in (config or {}).items():
+            merged.setdefault(section, {}).update(values)
+    return merged
+
+
 def grade_task(root, assignment, student, url=None, files=None, overrides=None, sandbox_off=False):
     """Grade one submission on a Dask worker (or anywhere): autograde_one's result dict.
 
-    root: the course root as this worker sees it. files: the submission's files
-    ({relative path: bytes}) when they are shipped with the task rather than read from
-    a shared filesystem; the autograded notebooks then come back in result["files"].
+    root: the course root as this worker sees it. url: the gradebook (default: the
+    worker's configuration's). files: the submission's files ({relative path: bytes})
+    when they are shipped with the task rather than read from a shared filesystem; the
+    autograded notebooks then come back in result["files"]. The gradebook URL and the
+    sandbox setting reach nbgrader as configuration, so that tasks with different ones
+    can share a process.
     Raises CourseError when this machine lacks the course or the submission, so that
     the task is retried elsewhere and, failing that, marked failed.
     """
@@ -240,33 +305,17 @@ def grade_task(root, assignment, student, url=None, files=None, overrides=None, 
             raise CourseError(f"worker {socket.gethostname()} has no {needed}: every worker needs "
                               "the course files (a clone of the course repository) at that path")
     submission = root / "submitted" / student / assignment
-    with _TASK_LOCK:
-        # Fail closed on this worker too (the client's COURSE_SANDBOX does not reach it).
-        before = os.environ.get("COURSE_SANDBOX")
-        if sandbox_off:
-            os.environ["COURSE_SANDBOX"] = "off"
-        else:
-            os.environ.pop("COURSE_SANDBOX", None)
-        try:
-            pipeline.require_sandbox()
-            return _grade_task_locked(root, assignment, student, url, files, overrides, submission)
-        finally:
-            if before is None:
-                os.environ.pop("COURSE_SANDBOX", None)
-            else:
-                os.environ["COURSE_SANDBOX"] = before
-
-
-def _grade_task_locked(root, assignment, student, url, files, overrides, submission):
-    import socket
-
+    require_sandbox(sandbox_off)  # fail closed on this worker too
     if files is not None:
         _put_files(submission, files)
     elif not submission.is_dir():
         raise CourseError(f"worker {socket.gethostname()} has no {submission}: put submitted/ on "
                           "a filesystem every worker shares, or ship the submissions (--ship)")
-    with using_db(url):
-        result = autograde_one(root, assignment, student, overrides)
+    # using_db only for course.admin.grading.status's gradebook reads (forget_grades, classify),
+    # which take no URL yet; nbgrader itself gets the URL as configuration.
+    with _AUTOGRADE_LOCK, using_db(url):
+        result = autograde_one(root, assignment, student,
+                               _merged(overrides, sandbox_config(sandbox_off), db_config(url)))
     if files is not None:
         graded = root / "autograded" / student / assignment
         result["files"] = _files_of(graded) if graded.is_dir() else {}
@@ -274,9 +323,10 @@ def _grade_task_locked(root, assignment, student, url, files, overrides, submiss
     return result
 
 
-def _forget(root, assignment, student):
+def _forget(root, assignment, student, url):
     """No grade of a failed submission stays in the gradebook, nor a half-written copy."""
-    status.forget_grades(root, assignment, student)
+    with using_db(url):  # status.forget_grades takes no URL yet
+        status.forget_grades(root, assignment, student)
     shutil.rmtree(Path(root) / "autograded" / student / assignment, ignore_errors=True)
 
 
@@ -313,62 +363,62 @@ def grade_on_cluster(root, assignment, students=None, client=None, scheduler=Non
     if not students:
         return []
     own_client = client is None
-    with using_db(db):
-        url = db_url(root)
-        check_db(url)
+    # Passed to each task rather than set in os.environ: tasks of other runs may share a worker.
+    url = driver_url(db or db_url(root))
+    check_db(url)
+    if own_client:
+        client = connect(scheduler)
+    try:
+        _wait_for_workers(client, wait_for_workers)
+        from course.sandbox_kernel.names import OFF_VALUES
+
+        sandbox_off = os.environ.get("COURSE_SANDBOX", "").strip().lower() in OFF_VALUES
+        # Fail closed before the gradebook is touched: every worker must have a
+        # working sandbox (unless it is explicitly off).
+        bad = {h: why for h, why in client.run(worker_sandbox, sandbox_off).values() if why}
+        if bad:
+            raise CourseError("refusing to grade: the grading sandbox does not work on worker(s) "
+                              + "; ".join(f"{h}: {why}" for h, why in sorted(bad.items()))
+                              + ". No grade was touched. Run scripts/install-system-deps.sh there "
+                              "and `python -m course.sandbox_kernel.host check`, or grade with --no-sandbox.")
+        prepare(root, assignment, students, url)
+        from dask.distributed import as_completed
+
+        run = uuid.uuid4().hex[:8]
+        where = str(worker_root or root)
+        futures = {}
+        for student in students:
+            files = _files_of(root / "submitted" / student / assignment) if ship else None
+            future = client.submit(grade_task, where, assignment, student, url, files, overrides,
+                                   sandbox_off,
+                                   key=f"grade-{assignment}-{student}-{run}", pure=False,
+                                   retries=retries)
+            futures[future] = student
+        results = []
+        bar = tqdm(total=len(futures), desc=f"grading {assignment} (dask)", unit="nb",
+                   disable=not progress)
+        for future in as_completed(futures):
+            student = futures[future]
+            if future.status == "finished":
+                result = future.result()
+                if ship:
+                    _put_files(root / "autograded" / student / assignment, result.pop("files", {}))
+            else:  # erred after every attempt, or cancelled (the scheduler went away)
+                try:
+                    error = future.exception()
+                except BaseException as err:  # a cancelled future raises instead
+                    error = err
+                result = status.failed_result(student, assignment, error)
+                _forget(root, assignment, student, url)
+            future.release()
+            results.append(result)
+            status.save(root, assignment, {student: {"status": result["status"], "notes": result["notes"],
+                                                     "sandboxed": result.get("sandboxed")}})
+            bar.update()
+        bar.close()
+    finally:
         if own_client:
-            client = connect(scheduler)
-        try:
-            _wait_for_workers(client, wait_for_workers)
-            from course.sandbox_kernel.names import OFF_VALUES
-
-            sandbox_off = os.environ.get("COURSE_SANDBOX", "").strip().lower() in OFF_VALUES
-            # Fail closed before the gradebook is touched: every worker must have a
-            # working sandbox (unless it is explicitly off).
-            bad = {h: why for h, why in client.run(worker_sandbox, sandbox_off).values() if why}
-            if bad:
-                raise CourseError("refusing to grade: the grading sandbox does not work on worker(s) "
-                                  + "; ".join(f"{h}: {why}" for h, why in sorted(bad.items()))
-                                  + ". No grade was touched. Run scripts/install-system-deps.sh there "
-                                  "and `python -m course.sandbox_kernel.host check`, or grade with --no-sandbox.")
-            prepare(root, assignment, students)
-            from dask.distributed import as_completed
-
-            run = uuid.uuid4().hex[:8]
-            where = str(worker_root or root)
-            futures = {}
-            for student in students:
-                files = _files_of(root / "submitted" / student / assignment) if ship else None
-                future = client.submit(grade_task, where, assignment, student, url, files, overrides,
-                                       sandbox_off,
-                                       key=f"grade-{assignment}-{student}-{run}", pure=False,
-                                       retries=retries)
-                futures[future] = student
-            results = []
-            bar = tqdm(total=len(futures), desc=f"grading {assignment} (dask)", unit="nb",
-                       disable=not progress)
-            for future in as_completed(futures):
-                student = futures[future]
-                if future.status == "finished":
-                    result = future.result()
-                    if ship:
-                        _put_files(root / "autograded" / student / assignment, result.pop("files", {}))
-                else:  # erred after every attempt, or cancelled (the scheduler went away)
-                    try:
-                        error = future.exception()
-                    except BaseException as err:  # a cancelled future raises instead
-                        error = err
-                    result = status.failed_result(student, assignment, error)
-                    _forget(root, assignment, student)
-                future.release()
-                results.append(result)
-                status.save(root, assignment, {student: {"status": result["status"], "notes": result["notes"],
-                                                         "sandboxed": result.get("sandboxed")}})
-                bar.update()
-            bar.close()
-        finally:
-            if own_client:
-                client.close()
+            client.close()
     return sorted(results, key=lambda r: r["student"])
 
 
@@ -429,7 +479,7 @@ def cmd_grade(args, local_grade):
         print("warning: the gradebook is SQLite; every Dask worker must see the same file on a "
               "local disk. For workers on other machines use --db postgresql://...")
     start = time.perf_counter()
-    results = grade_on_cluster(args.root, args.assignment, students, scheduler=args.scheduler,
+    results = grade_on_cluster(args.root, args.assignment, students, scheduler=args.scheduler, db=url,
                                retries=DEFAULT_RETRIES if args.retries is None else args.retries,
                                ship=args.ship, worker_root=args.worker_root)
     wall = time.perf_counter() - start
