@@ -56,6 +56,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, LimitOutput
 from traitlets import Bool, Integer, Unicode
 
+from course.nbgrader_plugins import cells
 from course.sandbox_kernel.host import ensure_kernelspec, ipc_path
 from course.sandbox_kernel.launch import log_tail
 from course.sandbox_kernel.names import GUARD_EXTENSION, KERNEL_NAME as SANDBOX_KERNEL
@@ -78,21 +79,14 @@ def grading_report(nb):
     return nb.get("metadata", {}).get(REPORT_KEY)
 
 
-def _grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
 def skipped_when_grading(cell, tag="skip-when-grading"):
     """True for a locked, ungraded code cell carrying `tag`: the autograder does not run it.
 
     nbgrader's OverwriteCells runs first: it restores each cell's locked flag from the
     gradebook and the source of locked cells, and refuses a test cell whose grade flag was
     changed. So a student can add the tag to a test cell or a solution, but not skip it."""
-    meta = cell.get("metadata", {})
-    nbgrader = meta.get("nbgrader", {})
-    return (cell.get("cell_type") == "code" and tag in meta.get("tags", [])
-            and bool(nbgrader.get("locked")) and not nbgrader.get("grade")
-            and not nbgrader.get("solution"))
+    return (cell.get("cell_type") == "code" and tag in cell.get("metadata", {}).get("tags", [])
+            and cells.is_locked(cell) and not cells.is_graded(cell) and not cells.is_solution(cell))
 
 
 def _error(ename, evalue):
@@ -287,7 +281,7 @@ class GuardedExecute(Execute):
                         and not skipped_when_grading(cell, self.skip_tag):
                     left = self._budget_left()
                     if left is not None and left < 1:
-                        stopped = (index, _grade_id(cell),
+                        stopped = (index, cells.grade_id(cell),
                                    f"the notebook's time budget of {self.time_budget} s ran out "
                                    "before it")
                         report["status"] = "time_budget"
@@ -300,14 +294,14 @@ class GuardedExecute(Execute):
                             + f" because {stopped[2]}.",
                         )]
                         cell.execution_count = None
-                        report["not_run_cells"].append({"index": index, "grade_id": _grade_id(cell)})
+                        report["not_run_cells"].append({"index": index, "grade_id": cells.grade_id(cell)})
                     continue
                 if skipped_when_grading(cell, self.skip_tag):
                     cell.outputs = [NotebookNode(
                         output_type="stream", name="stdout",
                         text="(a demonstration: not run when grading, nothing in it is graded)\n")]
                     cell.execution_count = None
-                    report["skipped_cells"].append({"index": index, "grade_id": _grade_id(cell)})
+                    report["skipped_cells"].append({"index": index, "grade_id": cells.grade_id(cell)})
                     continue
                 self._budget_cut = False
                 try:
@@ -319,14 +313,14 @@ class GuardedExecute(Execute):
                         f"the kernel died while running this cell: {reason}. "
                         "The cells after it were not run.",
                     ))
-                    stopped = (index, _grade_id(cell), "the kernel died in it: " + reason)
+                    stopped = (index, cells.grade_id(cell), "the kernel died in it: " + reason)
                     report["crashed"] = True
                     report["status"] = "crashed"
                 except CellTimeoutError:
                     # Interrupted, but the kernel never went idle: give up on this kernel.
                     budget = self._budget_cut
                     self._mark_timed_out(cell)
-                    report["timed_out_cells"].append({"index": index, "grade_id": _grade_id(cell)})
+                    report["timed_out_cells"].append({"index": index, "grade_id": cells.grade_id(cell)})
                     if budget:
                         reason = (f"the notebook's time budget of {self.time_budget} s ran out in it "
                                   "and it did not stop when interrupted, so its kernel was stopped")
@@ -336,7 +330,7 @@ class GuardedExecute(Execute):
                                   "interrupted, so its kernel was stopped")
                         if report["status"] == "ok":
                             report["status"] = "timed_out"
-                    stopped = (index, _grade_id(cell), reason)
+                    stopped = (index, cells.grade_id(cell), reason)
                     self.shutdown_kernel = "immediate"
                 except Exception as err:  # noqa: BLE001 - garbage on the kernel's channels
                     # A forked copy of the kernel writing to the same sockets, or a student
@@ -349,7 +343,7 @@ class GuardedExecute(Execute):
                         "that forks the kernel or writes to its sockets does this. The kernel "
                         "was stopped and the cells after it were not run.",
                     ))
-                    stopped = (index, _grade_id(cell), "the kernel's replies became unreadable "
+                    stopped = (index, cells.grade_id(cell), "the kernel's replies became unreadable "
                                f"in it ({text})")
                     report["crashed"] = True
                     report["status"] = "crashed"
@@ -358,9 +352,9 @@ class GuardedExecute(Execute):
                     if any(c is cell for c in self._timed_out):
                         budget = self._budget_cut
                         self._mark_timed_out(cell)
-                        report["timed_out_cells"].append({"index": index, "grade_id": _grade_id(cell)})
+                        report["timed_out_cells"].append({"index": index, "grade_id": cells.grade_id(cell)})
                         if budget:
-                            stopped = (index, _grade_id(cell),
+                            stopped = (index, cells.grade_id(cell),
                                        f"the notebook's time budget of {self.time_budget} s ran out in it")
                             report["status"] = "time_budget"
                         elif report["status"] == "ok":

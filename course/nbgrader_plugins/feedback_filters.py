@@ -32,23 +32,11 @@ from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Any, Bool, List, Unicode
 
-
-BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
-END_HIDDEN = "END HIDDEN TESTS"
+from course.nbgrader_plugins import cells
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _CELL_FRAME = re.compile(r"^\s*Cell\s+In\s*\[(\d+)\]")
 _WARNING_HEADER = re.compile(r":\d+: \w*Warning\b")
-
-
-def _meta(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def is_test_cell(cell):
-    """A graded cell that is not a student's answer: an autograder test."""
-    meta = _meta(cell)
-    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def strip_hidden(source):
@@ -56,15 +44,7 @@ def strip_hidden(source):
 
     A BEGIN without its END hides everything after it: when in doubt, show less.
     """
-    kept, hidden = [], False
-    for line in source.split("\n"):
-        if BEGIN_HIDDEN in line:
-            hidden = True
-        elif END_HIDDEN in line:
-            hidden = False
-        elif not hidden:
-            kept.append(line)
-    return "\n".join(kept).rstrip("\n")
+    return cells.without_regions(source, [cells.HIDDEN_TESTS])
 
 
 def plain(text):
@@ -129,6 +109,10 @@ def strip_warning_sources(text):
     return "\n".join(lines)
 
 
+def _has_hidden(cell):
+    return cells.has_region(cell.get("source", ""), [cells.HIDDEN_TESTS])
+
+
 class HideHiddenTests(NbGraderPreprocessor):
     """Remove hidden-test source and hidden-test traceback lines from a notebook."""
 
@@ -137,17 +121,17 @@ class HideHiddenTests(NbGraderPreprocessor):
         # test cell and any cell with a hidden region.
         self.hidden_counts = {cell.get("execution_count") for cell in nb.cells
                               if cell.get("cell_type") == "code"
-                              and (is_test_cell(cell) or BEGIN_HIDDEN in cell.get("source", ""))}
+                              and (cells.is_test(cell) or _has_hidden(cell))}
         self.hidden_counts.discard(None)
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
-        had_hidden = BEGIN_HIDDEN in cell.get("source", "")
+        had_hidden = _has_hidden(cell)
         if had_hidden:
             cell.source = strip_hidden(cell.source)
         if cell.get("cell_type") != "code":
             return cell, resources
-        guarded = had_hidden or is_test_cell(cell)
+        guarded = had_hidden or cells.is_test(cell)
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 if guarded:
@@ -177,9 +161,8 @@ class SanitizeStudentHTML(SanitizeHTML):
     attributes = Any(default_value=SAFE_ATTRIBUTES).tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
-        meta = _meta(cell)
-        if (cell.get("cell_type") == "markdown" and meta.get("locked") and meta.get("grade_id")
-                and not meta.get("solution")):
+        if (cell.get("cell_type") == "markdown" and cells.is_locked(cell) and cells.grade_id(cell)
+                and not cells.is_solution(cell)):
             return cell, resources  # the instructor's text, put back by OverwriteCells
         return super().preprocess_cell(cell, resources, index)
 
@@ -190,8 +173,8 @@ def problem_rows(nb):
     cell metadata). message says why points were lost."""
     rows = []
     for cell in nb.cells:
-        meta = _meta(cell)
-        if not meta.get("grade"):
+        meta = cells.nbgrader_meta(cell)
+        if not cells.is_graded(cell):
             continue
         score, points = meta.get("score"), meta.get("points")
         message = None
@@ -209,7 +192,7 @@ def problem_rows(nb):
             elif any(o.get("output_type") == "execute_result" for o in cell.get("outputs", [])):
                 message = ("partial credit: nbgrader took the number this cell ends with as its "
                            "score (ask your instructor: the test cell should not end with a value)")
-            elif meta.get("solution"):
+            elif cells.is_solution(cell):
                 message = "graded by hand: see the comment at this cell"
             else:
                 message = "this test did not pass (no error was recorded: was the cell run?)"

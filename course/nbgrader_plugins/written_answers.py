@@ -19,6 +19,8 @@ nbgrader's formgrader.
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float
 
+from course.nbgrader_plugins.cells import grade_id
+
 TAG = "written-answer"
 
 
@@ -32,7 +34,7 @@ def is_written_answer(cell):
 
 def answer_grade_id(question):
     """The answer's grade_id: its question's, with _answer added."""
-    question_id = question.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    question_id = grade_id(question)
     if not question_id:
         raise WrittenAnswerError(
             "a cell tagged written-answer must come right after its question, a markdown cell "

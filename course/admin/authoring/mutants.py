@@ -41,6 +41,7 @@ from pathlib import Path
 import nbformat
 
 from course.admin.authoring import mutate
+from course.nbgrader_plugins import cells
 from course.nbgrader_plugins.execute import skipped_when_grading
 from course.admin.grading.pipeline import CourseError, notebooks
 
@@ -138,17 +139,17 @@ def cell_scores(nb, ignore_pattern=""):
     """{test grade_id: points} by nbgrader's rule for an executed notebook."""
     import re
 
-    from nbgrader.utils import determine_grade, is_grade
+    from nbgrader.utils import determine_grade
 
     scores = {}
     for cell in nb.cells:
-        if cell.cell_type != "code" or not is_grade(cell) or cell.metadata["nbgrader"].get("solution"):
+        if cell.cell_type != "code" or not cells.is_test(cell):
             continue
         if ignore_pattern:
             cell.outputs = [o for o in cell.outputs
                             if not (o.output_type == "stream" and o.name == "stderr"
                                     and re.search(ignore_pattern, o.text))]
-        scores[cell.metadata["nbgrader"]["grade_id"]] = determine_grade(cell)[0]
+        scores[cells.grade_id(cell)] = determine_grade(cell)[0]
     return scores
 
 
@@ -210,9 +211,7 @@ def _check_reference(path, scores, note):
     """Raise CourseError unless the unmutated notebook at `path` got every test cell's points:
     a mutant is judged against it."""
     nb = nbformat.read(path, as_version=4)
-    maximum = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"].get("points", 0))
-               for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
-               and not c.metadata["nbgrader"].get("solution")}
+    maximum = {cells.grade_id(c): cells.points(c) for c in nb.cells if cells.is_test(c)}
     short = {gid: (scores.get(gid), m) for gid, m in maximum.items() if (scores.get(gid) or 0) < m}
     if note or short:
         raise CourseError(f"the reference solution of {path} does not get full marks "

@@ -26,8 +26,7 @@ import difflib
 import hashlib
 from dataclasses import dataclass, field
 
-BEGIN_SOLUTION = "### BEGIN SOLUTION"
-END_SOLUTION = "### END SOLUTION"
+from course.nbgrader_plugins import cells
 
 # One swap per operator, as in mutmut's table, plus @ -> * (a typical numpy bug).
 BINARY_SWAPS = {
@@ -73,16 +72,8 @@ class Mutant:
 
 def solution_lines(source):
     """1-based line numbers strictly between BEGIN and END SOLUTION markers."""
-    inside, lines = False, set()
-    for number, line in enumerate(source.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped == BEGIN_SOLUTION:
-            inside = True
-        elif stripped == END_SOLUTION:
-            inside = False
-        elif inside:
-            lines.add(number)
-    return lines
+    marked = cells.marked_lines(source, [cells.SOLUTION])
+    return {number for number, (_, where) in enumerate(marked, start=1) if where == cells.INSIDE}
 
 
 class _Source:
@@ -352,7 +343,6 @@ def mutants_of_notebook(nb, notebook=""):
     """[Mutant] for every solution code cell of a source notebook, in notebook order."""
     result = []
     for index, cell in enumerate(nb.cells):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("solution"):
-            result += mutants_of_cell(cell.source, meta.get("grade_id"), notebook, index)
+        if cell.cell_type == "code" and cells.is_solution(cell):
+            result += mutants_of_cell(cell.source, cells.grade_id(cell), notebook, index)
     return result

@@ -15,8 +15,7 @@ from pathlib import Path
 import nbformat
 
 from course.admin.grading import pipeline
-
-MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+from course.nbgrader_plugins import cells
 # Text addressed to instructors, or naming files only the course repository has.
 # Students may read that an instructor grades their answers; not asides to one.
 INSTRUCTOR_TEXT = re.compile(
@@ -29,17 +28,12 @@ _MIN_LINE = 12
 
 def _split(source):
     """(secret lines, public lines) of one cell: inside or outside the marker regions."""
-    secret, public, inside = set(), set(), False
-    for line in source.splitlines():
-        stripped = line.strip()
-        if stripped in ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"):
-            inside = True
-        elif stripped in ("### END SOLUTION", "### END HIDDEN TESTS"):
-            inside = False
-        elif inside:
-            secret.add(stripped)
-        else:
-            public.add(stripped)
+    secret, public = set(), set()
+    for line, where in cells.marked_lines(source, [cells.SOLUTION, cells.HIDDEN_TESTS]):
+        if where == cells.INSIDE:
+            secret.add(line.strip())
+        elif where == cells.OUTSIDE:
+            public.add(line.strip())
     return secret, public
 
 
@@ -66,7 +60,7 @@ def leaks(root, release_root=None, assignment_ids=None):
                 findings.append(f"{rel_path} is missing: run `python -m course build`")
                 continue
             text = rel_path.read_text(encoding="utf-8")
-            for marker in MARKERS:
+            for marker in cells.MARKERS:
                 if marker in text:
                     findings.append(f"{rel_path}: contains the marker '{marker}'")
             released = nbformat.read(rel_path, as_version=4)

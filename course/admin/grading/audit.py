@@ -40,6 +40,8 @@ import ast
 import re
 from dataclasses import asdict, dataclass
 
+from course.nbgrader_plugins import cells
+
 PROTECTED = ("numpy", "course", "builtins")
 
 # Names a notebook usually has without importing them in a student cell (the read-only
@@ -394,10 +396,9 @@ class _Visitor(ast.NodeVisitor):
 def _is_student_cell(cell):
     if cell.get("cell_type") != "code":
         return False
-    md = cell.get("metadata", {}).get("nbgrader")
-    if not md:
+    if not cells.nbgrader_meta(cell):
         return True          # a cell the student added
-    return bool(md.get("solution"))  # exercise cells; test and read-only cells are restored
+    return cells.is_solution(cell)  # exercise cells; test and read-only cells are restored
 
 
 def audit_source(source, cell_index=0, grade_id=None, aliases=None):
@@ -446,8 +447,7 @@ def audit_notebook(nb, include_locked=False):
         source = cell.get("source", "")
         if isinstance(source, list):
             source = "".join(source)
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        findings.extend(audit_source(source, index, gid, aliases))
+        findings.extend(audit_source(source, index, cells.grade_id(cell), aliases))
     return findings
 
 

@@ -21,15 +21,7 @@ import warnings
 
 import nbformat
 
-
-def grade_id(cell):
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta.get("grade_id") if isinstance(meta, dict) else None
-
-
-def _is_test(cell):
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution") and cell.get("cell_type") == "code"
+from course.nbgrader_plugins.cells import grade_id, has_nbgrader_meta, is_solution, is_test
 
 
 def load(text):
@@ -73,8 +65,7 @@ def _strip_metadata(cells, known):
     seen, kept = set(), []
     dropped, demoted, unknown = {}, {}, []
     for cell in cells:
-        meta = cell.get("metadata", {}).get("nbgrader")
-        if meta is None:
+        if not has_nbgrader_meta(cell):
             kept.append(cell)
             continue
         gid = grade_id(cell)
@@ -85,7 +76,7 @@ def _strip_metadata(cells, known):
         elif gid not in seen:
             seen.add(gid)
             kept.append(cell)
-        elif known[gid].get("metadata", {}).get("nbgrader", {}).get("solution"):
+        elif is_solution(known[gid]):
             del cell.metadata["nbgrader"]
             demoted[gid] = demoted.get(gid, 0) + 1
             kept.append(cell)
@@ -114,10 +105,11 @@ def _reorder(cells, source_cells):
     """Move each test cell below every code cell that comes before it in the assignment
     (solutions, imports), and below the student's own cells that follow those.
     Returns (cells, notes)."""
-    order = [(grade_id(c), _is_test(c), c.cell_type == "code") for c in source_cells if grade_id(c)]
+    order = [(grade_id(c), is_test(c) and c.cell_type == "code", c.cell_type == "code")
+             for c in source_cells if grade_id(c)]
     notes = []
-    for k, (gid, is_test, _) in enumerate(order):
-        if not is_test:
+    for k, (gid, test, _) in enumerate(order):
+        if not test:
             continue
         pos = {grade_id(c): i for i, c in enumerate(cells) if grade_id(c)}
         deps = [(pos[g], g) for g, test, code in order[:k] if code and not test and g in pos]

@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 
 from course.admin.course_dir import assignments, notebooks, open_gradebook
+from course.nbgrader_plugins.cells import grade_id, is_graded, points
 
 
 def problems(root, assignment):
@@ -24,9 +25,8 @@ def problems(root, assignment):
         folder = Path(root) / "source" / assignment
     for path in notebooks(folder):
         for cell in nbformat.read(path, as_version=4).cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if meta.get("grade"):
-                result.append((meta["grade_id"], float(meta.get("points", 0))))
+            if is_graded(cell):
+                result.append((grade_id(cell), points(cell)))
     return result
 
 
