@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from course.admin.authoring import mutants, release_check, samples
-from course.admin.course_dir import chosen_assignments
+from course.admin.course_dir import chosen_assignments, require_assignment
 from course.admin.distribution import exchange, late, lms, roster
 from course.admin.grading import pipeline, scale, status
 from course.admin.results import feedback, grades, report
@@ -57,7 +57,7 @@ def cmd_samples(args):
 
 
 def cmd_grade(args):
-    chosen_assignments(args.root, [args.assignment])
+    require_assignment(args.root, args.assignment)
     if getattr(args, "no_sandbox", False):
         # Through the environment: worker processes and the configuration read it.
         os.environ["COURSE_SANDBOX"] = "off"

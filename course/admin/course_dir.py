@@ -129,15 +129,19 @@ def assignments(root):
                   if p.is_dir() and any(p.glob("*.ipynb")))
 
 
+def require_assignment(root, name):
+    """Raise CourseError naming the known assignments unless `name` is one of the course's."""
+    known = assignments(root)
+    if name not in known:
+        raise CourseError(f"No assignment {name!r} in {root}/source (known: {', '.join(known)})")
+
+
 def chosen_assignments(root, names):
     """`names` when each is an assignment of the course, every assignment when none is
     given; CourseError naming the known ones otherwise."""
-    known = assignments(root)
     for name in names or []:
-        if name not in known:
-            raise CourseError(
-                f"No assignment {name!r} in {root}/source (known: {', '.join(known)})")
-    return names or known
+        require_assignment(root, name)
+    return names or assignments(root)
 
 
 def notebooks(folder):

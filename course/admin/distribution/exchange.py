@@ -60,7 +60,8 @@ import stat
 import time
 from pathlib import Path
 
-from course.admin.course_dir import CourseError, assignments, load_config, open_api
+from course.admin.course_dir import (CourseError, load_config, open_api, raise_on_failure,
+                                     require_assignment)
 
 NBGRADER_DEFAULT_ROOT = "/usr/local/share/nbgrader/exchange"
 # How far a submission's recorded time may be from when its files were written
@@ -168,19 +169,11 @@ def student_commands(root, assignment):
             f"nbgrader submit {assignment} --course {course}{extra}"]
 
 
-def _check_result(result, what):
-    if not result.get("success"):
-        detail = ((result.get("error") or "") + "\n" + (result.get("log") or "")).strip()
-        raise CourseError(f"{what} failed:\n{detail}")
-
-
 def release(root, assignment, force=False):
     """Publish release/<assignment> to the exchange; returns its outbound folder."""
     from course.admin.distribution import late
 
-    if assignment not in assignments(root):
-        raise CourseError(f"No assignment {assignment!r} in {root}/source "
-                          f"(known: {', '.join(assignments(root))})")
+    require_assignment(root, assignment)
     if not any((Path(root) / "release" / assignment).glob("*.ipynb")):
         raise CourseError(f"release/{assignment} has no notebook: run `python -m course build "
                           f"{assignment}` first")
@@ -191,7 +184,7 @@ def release(root, assignment, force=False):
     if outbound.exists() and not force:
         raise CourseError(f"{assignment} is already released ({outbound}). Students who fetched "
                           "it keep their copy; to replace it anyway: release --force")
-    _check_result(api.release_assignment(assignment), f"release_assignment {assignment}")
+    raise_on_failure(api.release_assignment(assignment), f"release_assignment {assignment}")
     late.sync(root, assignment)
     return outbound, secure(root)
 
@@ -336,9 +329,7 @@ def collect(root, assignment):
     submission), not_in_roster, problems (permission sentences)."""
     from course.admin.distribution import late, roster
 
-    if assignment not in assignments(root):
-        raise CourseError(f"No assignment {assignment!r} in {root}/source "
-                          f"(known: {', '.join(assignments(root))})")
+    require_assignment(root, assignment)
     paths = folders(root)
     if not paths["inbound"].is_dir():
         raise CourseError(f"{paths['inbound']} does not exist: release an assignment first "
@@ -352,7 +343,7 @@ def collect(root, assignment):
     moved = quarantine(root, flagged)
     before = _timestamps(root, assignment)
     api = open_api(root)
-    _check_result(api.collect(assignment, update=True), f"collect {assignment}")
+    raise_on_failure(api.collect(assignment, update=True), f"collect {assignment}")
     after = _timestamps(root, assignment)
     late.sync(root, assignment)
 

@@ -28,7 +28,7 @@ ASSIGNMENT`` applies it to graded submissions without running them again.
 
 import datetime
 
-from course.admin.course_dir import CourseError, assignments, load_config, open_gradebook
+from course.admin.course_dir import assignments, load_config, open_gradebook, require_assignment
 from course.nbgrader_plugins.late_policy import DAY, LatePolicy
 
 
@@ -101,8 +101,7 @@ def export_columns(root, assignment_ids, columns=None):
 def cmd_late(args):
     known = assignments(args.root)
     for name in args.assignments or []:
-        if name not in known:
-            raise CourseError(f"No assignment {name!r} in {args.root}/source (known: {', '.join(known)})")
+        require_assignment(args.root, name)
     rule = policy(args.root)
     problems = rule.check(known)
     for line in problems:

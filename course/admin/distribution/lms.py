@@ -57,7 +57,7 @@ from traitlets.config import Configurable
 
 from course.admin.distribution.late import policy
 from course.nbgrader_plugins.late_policy import parse_when
-from course.admin.course_dir import CourseError, assignments, load_config, open_gradebook
+from course.admin.course_dir import CourseError, load_config, open_gradebook, require_assignment
 from course.admin.distribution.roster import valid_id
 
 DEFAULT_PATTERNS = [
@@ -246,9 +246,7 @@ def extract(archive, info, dest, limit):
 def collect_zip(root, assignment, zip_path):
     """Write submitted/<student>/<assignment>/ from an LMS zip; returns the report
     (plan's, plus written {student: [notebooks]}, replaced [students], unreadable)."""
-    if assignment not in assignments(root):
-        raise CourseError(f"No assignment {assignment!r} in {root}/source "
-                          f"(known: {', '.join(assignments(root))})")
+    require_assignment(root, assignment)
     report = plan(root, assignment, zip_path)
     report["written"], report["replaced"], report["unreadable"], report["damaged"] = {}, [], [], []
     with zipfile.ZipFile(zip_path) as archive, \
