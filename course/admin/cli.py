@@ -68,21 +68,14 @@ def cmd_grade(args):
     results = pipeline.grade(args.root, args.assignment, args.students, workers=args.workers,
                              retries=getattr(args, "retries", None))
     seconds = sum(r["seconds"] for r in results)
-    counts = {}
-    for r in results:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
-    print(f"{args.assignment}: {len(results)} submissions ({seconds:.1f} s of grading): {summary}")
-    ran = [r["sandboxed"] for r in results if r["sandboxed"] is not None]
-    if ran and not all(ran):
-        print(f"  WARNING: student code ran UNSANDBOXED on {ran.count(False)} submission(s) "
+    print(f"{args.assignment}: {len(results)} submissions ({seconds:.1f} s of grading): "
+          f"{status.count_phrase(results)}")
+    unsandboxed = status.unsandboxed_count(results)
+    if unsandboxed:
+        print(f"  WARNING: student code ran UNSANDBOXED on {unsandboxed} submission(s) "
               "(it could read source/ and the gradebook); their notes say so")
-    for r in results:
-        if r["status"] != "graded":
-            # ids come from folder names: escape them, a name may carry terminal escapes
-            student = r["student"] if r["student"].isprintable() else ascii(r["student"])
-            print(f"  {student}: {r['status']}"
-                  + (f" ({'; '.join(r['notes'])})" if r["notes"] else ""))
+    for line in status.not_graded_lines(results):
+        print(line)
     return 1 if any(r["status"] == status.FAILED for r in results) else 0
 
 

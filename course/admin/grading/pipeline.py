@@ -91,8 +91,7 @@ def grade(root, assignment, students=None, workers=1, progress=True, retries=Non
 
     def done(student, result):
         # Saved as each one ends: a run that is stopped half way keeps what it graded.
-        status.save(root, assignment, {student: {"status": result["status"], "notes": result["notes"],
-                                                 "sandboxed": result["sandboxed"]}})
+        status.save_result(root, assignment, result)
         bar.update()
 
     if workers <= 1:

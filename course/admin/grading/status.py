@@ -305,6 +305,38 @@ def save(root, assignment, statuses):
     tmp.replace(path)
 
 
+def save_result(root, assignment, result):
+    """Record one submission's grading result (autograde_one's or failed_result's) in the
+    assignment's status file: its status, notes and whether student code ran sandboxed."""
+    save(root, assignment, {result["student"]: {"status": result["status"], "notes": result["notes"],
+                                                "sandboxed": result.get("sandboxed")}})
+
+
+def count_phrase(results):
+    """How many results ended with each status, for the terminal: "1 failed, 3 graded"."""
+    counts = {}
+    for r in results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+
+
+def unsandboxed_count(results):
+    """How many results ran student code without the sandbox."""
+    return sum(1 for r in results if r.get("sandboxed") is False)
+
+
+def not_graded_lines(results):
+    """One terminal line per result whose status is not `graded`: id, status and notes."""
+    lines = []
+    for r in results:
+        if r["status"] != "graded":
+            # ids come from folder names: escape them, a name may carry terminal escapes
+            student = r["student"] if r["student"].isprintable() else ascii(r["student"])
+            lines.append(f"  {student}: {r['status']}"
+                         + (f" ({'; '.join(r['notes'])})" if r["notes"] else ""))
+    return lines
+
+
 def export_columns(root, assignment_ids):
     """{(student, assignment): {"status": ..., "notes": ...}} for grades.export_csv."""
     columns = {}
