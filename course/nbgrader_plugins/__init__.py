@@ -6,7 +6,9 @@
 - ``feedback_filters``: the feedback page's preprocessors (no hidden tests, sanitized HTML,
   a summary of problems);
 - ``late_policy``: LatePolicy, nbgrader's late-submission plugin;
-- ``written_answers``: GradeWrittenAnswers, written answers as manually graded cells.
+- ``written_answers``: GradeWrittenAnswers, written answers as manually graded cells;
+- ``cells``: nbgrader's cell metadata and the solution/hidden-test markers, read in one
+  place (the instructor's tools use it too).
 
 They import nbgrader, nbconvert and ``course.sandbox_kernel``, never ``course.admin``.
 """

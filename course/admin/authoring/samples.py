@@ -19,33 +19,22 @@ from pathlib import Path
 import nbformat
 
 from course.admin.course_dir import CourseError, notebooks
+from course.nbgrader_plugins import cells
 
-BEGIN_SOLUTION = "### BEGIN SOLUTION"
-END_SOLUTION = "### END SOLUTION"
 # The folder of bug catalogues, beside source/ in the course root.
 CATALOGUES = "catalogues"
 
 
-def _grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def _is_solution(cell):
-    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
-
-
 def strip_markers(source):
-    """A solution cell's code with the BEGIN/END SOLUTION lines removed."""
-    lines = [line for line in source.splitlines()
-             if line.strip() not in (BEGIN_SOLUTION, END_SOLUTION)]
-    return "\n".join(lines)
+    """A solution cell's code with the BEGIN/END SOLUTION lines removed (no final newline)."""
+    return "\n".join(cells.without_markers(source).splitlines())
 
 
 def reference_answers(source_nb):
     """{grade_id: reference code} for every solution code cell of a source notebook."""
-    return {_grade_id(cell): strip_markers(cell.source)
+    return {cells.grade_id(cell): strip_markers(cell.source)
             for cell in source_nb.cells
-            if cell.cell_type == "code" and _is_solution(cell)}
+            if cell.cell_type == "code" and cells.is_solution(cell)}
 
 
 def apply_edits(answers, edits, label="edit"):
@@ -74,8 +63,8 @@ def fill_release(release_nb, answers):
     """The release notebook with its solution cells replaced by `answers`."""
     nb = copy.deepcopy(release_nb)
     for cell in nb.cells:
-        if cell.cell_type == "code" and _is_solution(cell) and _grade_id(cell) in answers:
-            cell.source = answers[_grade_id(cell)]
+        if cell.cell_type == "code" and cells.is_solution(cell) and cells.grade_id(cell) in answers:
+            cell.source = answers[cells.grade_id(cell)]
     return nb
 
 
@@ -112,7 +101,7 @@ def submission_notebooks(root, assignment, edits=(), untouched=False, label="sub
     if not result:
         raise CourseError(f"release/{assignment} has no notebook: run `python -m course build` first")
     unknown = {e[0] for e in edits} - {
-        _grade_id(c) for nb in result.values() for c in nb.cells}
+        cells.grade_id(c) for nb in result.values() for c in nb.cells}
     if unknown:
         raise CourseError(f"{label}: edits name unknown cells {sorted(unknown)}")
     return result

@@ -17,7 +17,7 @@ pages (escaping everything that comes from a submission).
 
 from pathlib import Path
 
-from course.admin.grading import pipeline
+from course.admin.course_dir import assignments, require_assignment
 from course.admin.results import report_html, report_plots
 from course.admin.results.report_data import collect
 
@@ -42,7 +42,7 @@ def write_all(root, out=None):
     """Every assignment's page and the overview <out>/index.html; return its path."""
     root = Path(root)
     out_dir = Path(out or root / "reports")
-    datas = [write_assignment(root, a, out)[1] for a in pipeline.assignments(root)]
+    datas = [write_assignment(root, a, out)[1] for a in assignments(root)]
     out_dir.mkdir(parents=True, exist_ok=True)
     report_plots.plot_overview(datas, out_dir / "overview.png")
     page = out_dir / "index.html"
@@ -53,11 +53,8 @@ def write_all(root, out=None):
 def cmd_report(args):
     root = Path(args.root)
     names = args.assignments or []
-    known = pipeline.assignments(root)
     for name in names:
-        if name not in known:
-            raise pipeline.CourseError(
-                f"No assignment {name!r} in {root}/source (known: {', '.join(known)})")
+        require_assignment(root, name)
     if args.all or not names:
         page = write_all(root, args.out)
         print(f"item analysis of {len(known)} assignment(s): {page}")

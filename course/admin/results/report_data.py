@@ -15,6 +15,7 @@ from pathlib import Path
 
 from course.admin.results import grades
 from course.admin.grading import status
+from course.nbgrader_plugins import cells
 
 # "Likely cause:" hints of course.gradcheck.gradient_diagnosis -> short labels.
 HINT_LABELS = [
@@ -86,16 +87,15 @@ def test_failures(root, assignment, student):
         if not nb:
             continue
         for cell in nb.get("cells", []):
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if not meta.get("grade") or meta.get("solution") or cell.get("cell_type") != "code":
+            if not cells.is_test(cell) or cell.get("cell_type") != "code":
                 continue
             outputs = cell.get("outputs", [])
             errors = [o for o in outputs if o.get("output_type") == "error"]
             if errors:
-                found.append((meta.get("grade_id"), errors[-1].get("ename", "Error"),
+                found.append((cells.grade_id(cell), errors[-1].get("ename", "Error"),
                               errors[-1].get("evalue", "")))
             elif any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in outputs):
-                found.append((meta.get("grade_id"), "stderr", "the test cell wrote to stderr"))
+                found.append((cells.grade_id(cell), "stderr", "the test cell wrote to stderr"))
     return found
 
 
