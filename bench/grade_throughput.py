@@ -40,13 +40,10 @@ from course.admin.grading import pipeline, scale
 
 
 def _scores(root, assignment, url=None):
-    env_before = os.environ.pop("COURSE_DB_URL", None)
-    try:
-        with scale.using_db(url):
-            return {r["student"]: r["scores"] for r in grades.scores(root, [assignment])}
-    finally:
-        if env_before is not None:
-            os.environ["COURSE_DB_URL"] = env_before
+    """{student: scores} from the gradebook at `url` (default: the course's own SQLite)."""
+    if url is None:
+        url = f"sqlite:///{Path(root).resolve() / 'gradebook.db'}?timeout=60"
+    return {r["student"]: r["scores"] for r in grades.scores(root, [assignment], db_url=scale.driver_url(url))}
 
 
 def _clean_env():

@@ -67,8 +67,8 @@ def check(root, assignment, only, workers, validate, verbose):
                 if stray:
                     line.append(f"VISIBLE FAILURES {stray} DO NOT SAY WHAT TO FIX FIRST")
                     bad = True
-        if result.get("status") not in ("graded", None) and kind != "untouched":
-            line.append(f"status {result.get('status')}: {result.get('notes')}")
+        if result.status != "graded" and kind != "untouched":
+            line.append(f"status {result.status}: {result.notes}")
         problems += bad
         print(f"{'FAIL' if bad else 'ok  '} {student}: " + "; ".join(line))
         if verbose or (bad and kind in ("reference", "variant")):

@@ -128,7 +128,7 @@ def run(root, assignment, only=None, workers=2, validate=True):
         nbs = samples.submission_notebooks(root, assignment, edits, untouched=(kind == "untouched"),
                                            label=f"{assignment}/{student}")
         samples.write_submission(root, assignment, student, nbs)
-    results = {r["student"]: r for r in pipeline.grade(root, assignment, [r[0] for r in rows],
+    results = {r.student: r for r in pipeline.grade(root, assignment, [r[0] for r in rows],
                                                        workers=workers, progress=False)}
     visible = validate_samples(root, assignment, rows, workers) if validate else {}
     return {"rows": rows, "lost": lost_cells(root, assignment), "visible": visible, "results": results}

@@ -45,7 +45,7 @@ def graded(course_root):
     for assignment in ASSIGNMENTS:
         sample_rows[assignment] = samples.write_samples(course_root, assignment)
         for r in pipeline.grade(course_root, assignment, workers=2, progress=False):
-            results[(assignment, r["student"])] = r
+            results[(assignment, r.student)] = r
     rows = {(r["assignment"], r["student"]): r for r in grades.scores(course_root)}
     return {"rows": rows, "results": results, "samples": sample_rows}
 

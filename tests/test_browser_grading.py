@@ -28,8 +28,8 @@ def _graded_tiny_course(root):
     from test_written_answers import graded_answer_course
 
     root, _release, result = graded_answer_course(root)
-    assert result["status"] == "needs manual grading", (
-        f"{result['status']}: {result.get('notes')}\n{result.get('log', '')[-3000:]}")
+    assert result.status == "needs manual grading", (
+        f"{result.status}: {result.notes}\n{result.log[-3000:]}")
     return root
 
 

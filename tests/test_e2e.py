@@ -12,7 +12,7 @@ from conftest import ASSIGNMENTS, REPO
 
 def _row(graded, assignment, student):
     result = graded["results"][(assignment, student)]
-    assert result["success"], f"autograde failed for {student}/{assignment}:\n{result['log'][-2000:]}"
+    assert result.success, f"autograde failed for {student}/{assignment}:\n{result.log[-2000:]}"
     row = graded["rows"].get((assignment, student))
     assert row is not None, f"no gradebook entry for {student}/{assignment}"
     return row

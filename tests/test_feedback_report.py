@@ -109,7 +109,7 @@ def small_course(tmp_path_factory):
         nb.cells[1:1] = [new_code_cell(STUDENT_HTML), new_markdown_cell(STUDENT_MARKDOWN)]
     samples.write_submission(root, A, "html-output", nbs)
     samples.write_submission(root, A, HOSTILE_ID, samples.submission_notebooks(root, A))
-    results = {r["student"]: r for r in pipeline.grade(root, A, workers=2, progress=False)}
+    results = {r.student: r for r in pipeline.grade(root, A, workers=2, progress=False)}
     return root, results
 
 
@@ -125,7 +125,7 @@ def test_grading_went_as_planned(small_course):
     assert rows["reference"]["total"] == 3, rows["reference"]
     assert rows["bug-2d"]["scores"] == {"test_scale_backward": 0, "test_shout": 1}
     assert rows["bug-html"]["scores"] == {"test_scale_backward": 2, "test_shout": 0}
-    assert results["crashes"]["status"] != "graded", results["crashes"]
+    assert results["crashes"].status != "graded", results["crashes"]
 
 
 def test_feedback_shows_the_message_and_hides_the_hidden_tests(small_course):
@@ -253,7 +253,7 @@ def test_feedback_runs_none_of_the_students_scripts(small_course, tmp_path):
     from course.admin import cli
 
     root, results = small_course
-    assert results["html-output"]["status"] == "graded", results["html-output"]
+    assert results["html-output"].status == "graded", results["html-output"]
     assert cli.main(["--root", str(root), "feedback", A]) == 0
     raw = (root / "feedback" / "html-output" / A / f"{A}.html").read_text(encoding="utf-8")
     assert _active_payloads(raw) == [], _active_payloads(raw)
@@ -271,8 +271,8 @@ def test_report_shows_a_hostile_student_id_escaped(small_course):
     import sys
 
     root, results = small_course
-    assert results[HOSTILE_ID]["status"] == "not graded", results[HOSTILE_ID]
-    assert any("is not a valid id" in n for n in results[HOSTILE_ID]["notes"])
+    assert results[HOSTILE_ID].status == "not graded", results[HOSTILE_ID]
+    assert any("is not a valid id" in n for n in results[HOSTILE_ID].notes)
     out = subprocess.run([sys.executable, "-m", "course", "--root", str(root), "report", A],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr

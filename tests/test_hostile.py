@@ -75,17 +75,17 @@ def test_case_scores_no_more_than_honest(hostile_course, case):
     row = hostile_course["rows"].get(student)
     honest = _full(root) if case["honest"] == "reference" else 0
     total = row["total"] if row else 0
-    detail = f"status {result['status']}, notes {result['notes']}, scores {row and row['scores']}"
+    detail = f"status {result.status}, notes {result.notes}, scores {row and row['scores']}"
     assert total <= honest, f"{case['name']} scored {total}, above its honest {honest}: {detail}"
     if case["exact"]:
         assert total == honest, f"{case['name']} scored {total}, expected {honest}: {detail}"
-    assert result["status"] in case["status"], f"{case['name']}: {detail}"
+    assert result.status in case["status"], f"{case['name']}: {detail}"
 
 
 def test_broken_json_is_not_graded_and_says_why(hostile_course):
     result = hostile_course["results"]["broken-json"]
-    assert result["status"] == "not graded"
-    assert any("not a readable notebook" in n for n in result["notes"]), result["notes"]
+    assert result.status == "not graded"
+    assert any("not a readable notebook" in n for n in result.notes), result.notes
 
 
 def test_huge_output_is_capped(hostile_course):
@@ -114,12 +114,12 @@ def test_regrading_is_deterministic(hostile_course):
 def test_failed_regrade_leaves_no_stale_score(hostile_course):
     root = hostile_course["root"]
     samples.write_submission(root, ASSIGNMENT, "regraded", samples.submission_notebooks(root, ASSIGNMENT))
-    assert pipeline.autograde_one(root, ASSIGNMENT, "regraded")["status"] == "graded"
+    assert pipeline.autograde_one(root, ASSIGNMENT, "regraded").status == "graded"
     assert _row(root, "regraded")["total"] == _full(root)
     for path in (root / "submitted" / "regraded" / ASSIGNMENT).glob("*.ipynb"):
         path.write_text("{ not json")
     result = pipeline.autograde_one(root, ASSIGNMENT, "regraded")
-    assert result["status"] == "not graded"
+    assert result.status == "not graded"
     assert not [r for r in grades.scores(root, [ASSIGNMENT]) if r["student"] == "regraded"], \
         "the old score of a failed regrade is still in the gradebook"
 

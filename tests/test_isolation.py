@@ -35,6 +35,7 @@ import pytest
 import tiny_course as tiny
 from course.admin.results import grades
 from course.admin.grading import pipeline, status
+from course.admin.grading.result import FAILED
 from course.sandbox_kernel import host as sandbox
 from course.sandbox_kernel import launch
 
@@ -130,7 +131,7 @@ def serial(template, tmp_path_factory):
     for student, edits in INNOCENT.items():
         submit(root, student, edits)
     results = pipeline.grade(root, tiny.ASSIGNMENT, workers=1, progress=False)
-    return {"status": {r["student"]: r["status"] for r in results}, "scores": scores(root)}
+    return {"status": {r.student: r.status for r in results}, "scores": scores(root)}
 
 
 @pytest.fixture(scope="module")
@@ -285,8 +286,8 @@ def test_kernel_that_never_starts_is_retried_then_failed(template, tmp_path, mon
     submit(root, "good1")
     monkeypatch.setenv("COURSE_SANDBOX_NPROC", "1")
     results = pipeline.grade(root, tiny.ASSIGNMENT, retries=1, progress=False)
-    assert [r["status"] for r in results] == [status.FAILED], [(r["status"], r["notes"], r.get("sandboxed")) for r in results]
-    assert "did not start" in results[0]["notes"][0], results[0]["notes"]
+    assert [r.status for r in results] == [FAILED], results
+    assert "did not start" in results[0].notes[0], results[0].notes
     assert scores(root) == {}, "a submission whose kernel never started kept a grade"
 
 

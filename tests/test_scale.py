@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -69,8 +70,10 @@ def batch(tmp_path_factory):
 
 def _scores(root, assignment, url=None):
     """{student: {grade_id: score}} from the gradebook at url (default: the course's SQLite)."""
-    with (scale.using_db(url) if url else default_gradebook()):
-        return {row["student"]: row["scores"] for row in grades.scores(root, [assignment])}
+    if url is None:
+        url = f"sqlite:///{Path(root).resolve() / 'gradebook.db'}?timeout=60"
+    return {row["student"]: row["scores"]
+            for row in grades.scores(root, [assignment], db_url=scale.driver_url(url))}
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +82,7 @@ def serial(batch, tmp_path_factory):
     root = support.copy_course(batch["root"], tmp_path_factory.mktemp("scale-serial") / "course")
     with default_gradebook():
         results = pipeline.grade(root, batch["assignment"], workers=1, progress=False)
-    return {"results": {r["student"]: r for r in results},
+    return {"results": {r.student: r.status_record() for r in results},
             "scores": _scores(root, batch["assignment"])}
 
 
@@ -133,8 +136,8 @@ def _differences(expected, results, scores, students):
 def _assert_same_as_serial(expected, results, root, assignment, url, students):
     by_student = {}
     for r in results:
-        assert r["student"] not in by_student, f"{r['student']} was graded twice in one run"
-        by_student[r["student"]] = r
+        assert r.student not in by_student, f"{r.student} was graded twice in one run"
+        by_student[r.student] = r.status_record()
     assert sorted(by_student) == sorted(students), (
         f"results for {len(by_student)} of {len(students)} students; "
         f"missing {sorted(set(students) - set(by_student))}")
@@ -180,8 +183,8 @@ def test_batch_is_mixed_and_large_enough(batch, serial):
     for kind in ("reference", "variant", "bug", "untouched", "hostile", "broken"):
         assert kind in kinds.values(), f"the batch has no {kind} submission"
     by_status = {}
-    for r in serial["results"].values():
-        by_status.setdefault(r["status"], []).append(r["student"])
+    for student, r in serial["results"].items():
+        by_status.setdefault(r["status"], []).append(student)
     assert "graded" in by_status and "not graded" in by_status, (
         f"the serial run should grade most and refuse the broken ones; statuses: {by_status}")
     full = sum(m for _, m in grades.problems(batch["root"], batch["assignment"]))
@@ -255,7 +258,7 @@ def test_local_worker_killed_by_a_submission_costs_only_that_submission(batch, s
     assert f"{killer}: failed" in out.stdout, out.stdout
     by_student = status.load(root, batch["assignment"])
     assert sorted(by_student) == sorted(students + [killer]), f"statuses for {sorted(by_student)}"
-    assert by_student[killer]["status"] == status.FAILED, by_student[killer]
+    assert by_student[killer]["status"] == scale.FAILED, by_student[killer]
     assert "died" in by_student[killer]["notes"][0], by_student[killer]["notes"]
     scores = _scores(root, batch["assignment"])
     assert killer not in scores, f"{killer} failed but keeps grades {scores[killer]}"
@@ -309,9 +312,6 @@ def _submissions_in(root, assignment, url):
         return {s.student_id: s.score for s in gb.find_assignment(assignment).submissions}
 
 
-@pytest.mark.xfail(strict=True, reason="course.admin.grading.status.forget_grades and classify open "
-                   "the gradebook by the configuration alone, so grade_task still sets COURSE_DB_URL "
-                   "for them: they need a db_url keyword (issue 17, item 3)")
 def test_two_tasks_in_one_process_grade_into_their_own_gradebooks(batch, tmp_path_factory, monkeypatch):
     """The gradebook URL travels with a grading task as configuration: two tasks with two
     SQLite gradebooks, started at once in one process, grade each into its own, while the
@@ -334,7 +334,7 @@ def test_two_tasks_in_one_process_grade_into_their_own_gradebooks(batch, tmp_pat
         f"os.environ was changed while grading: (COURSE_DB_URL, COURSE_SANDBOX) seen {seen}")
     assert after == before, "grading left os.environ changed"
     for student, url in urls.items():
-        assert results[student]["status"] == "graded", (student, results[student]["notes"])
+        assert results[student].status == "graded", (student, results[student].notes)
         graded = _submissions_in(root, assignment, url)
         assert list(graded) == [student], f"the gradebook of {student}'s task holds {graded}"
     full = sum(m for _, m in grades.problems(root, assignment))
@@ -373,7 +373,7 @@ def test_dask_local_cluster_equals_serial(batch, serial, postgres, cluster, tmp_
     results = scale.grade_on_cluster(root, batch["assignment"], client=cluster["client"], db=url,
                                      progress=False)
     _assert_same_as_serial(serial, results, root, batch["assignment"], url, sorted(batch["kinds"]))
-    workers = {r.get("worker") for r in results if r["status"] != scale.FAILED}
+    workers = {r.worker for r in results if r.status != scale.FAILED}
     assert workers, "no result says which worker graded it"
 
 
@@ -437,8 +437,8 @@ def test_worker_without_the_course_fails_with_a_reason(batch, postgres, cluster,
     results = scale.grade_on_cluster(root, batch["assignment"], client=cluster["client"], db=url,
                                      retries=0, worker_root=tmp_path_factory.mktemp("empty"),
                                      progress=False)
-    assert [r["status"] for r in results] == [scale.FAILED]
-    assert "every worker needs the course files" in results[0]["notes"][0], results[0]["notes"]
+    assert [r.status for r in results] == [scale.FAILED]
+    assert "every worker needs the course files" in results[0].notes[0], results[0].notes
 
 
 def _kill_a_busy_worker(client, assignment, done, killed, settle=0.8):
@@ -498,9 +498,9 @@ def test_killed_worker_loses_no_grade(batch, serial, postgres, tmp_path_factory)
     url = postgres.create_database("kill")
     results, killed = _graded_with_a_kill(root, batch["assignment"], url, allowed_failures=3)
     assert killed, "no worker was ever busy long enough to be killed: the test did not test anything"
-    assert not any(r["status"] == scale.FAILED for r in results), (
+    assert not any(r.status == scale.FAILED for r in results), (
         f"a killed worker's task should be retried elsewhere, not fail: "
-        f"{[(r['student'], r['notes']) for r in results if r['status'] == scale.FAILED]}")
+        f"{[(r.student, r.notes) for r in results if r.status == scale.FAILED]}")
     _assert_same_as_serial(serial, results, root, batch["assignment"], url, students)
 
 
@@ -511,9 +511,9 @@ def test_submission_failing_every_attempt_is_marked_failed(batch, serial, postgr
     # No second chance: the task on the killed worker fails for good.
     results, killed = _graded_with_a_kill(root, batch["assignment"], url, allowed_failures=0)
     assert killed, "no worker was ever busy long enough to be killed: the test did not test anything"
-    failed = [r["student"] for r in results if r["status"] == scale.FAILED]
+    failed = [r.student for r in results if r.status == scale.FAILED]
     assert failed, f"killing the worker grading {killed['keys']} failed no submission"
-    assert sorted(r["student"] for r in results) == sorted(students), "a submission has no result"
+    assert sorted(r.student for r in results) == sorted(students), "a submission has no result"
     scores = _scores(root, batch["assignment"], url)
     saved = status.load(root, batch["assignment"])
     for student in failed:
@@ -522,7 +522,7 @@ def test_submission_failing_every_attempt_is_marked_failed(batch, serial, postgr
         assert "KilledWorker" in saved[student]["notes"][0], saved[student]["notes"]
         assert not (root / "autograded" / student / batch["assignment"]).exists()
     others = [s for s in students if s not in failed]
-    problems = _differences(serial, {r["student"]: r for r in results}, scores, others)
+    problems = _differences(serial, {r.student: r.status_record() for r in results}, scores, others)
     assert not problems, "\n".join(problems)
 
 

@@ -73,7 +73,7 @@ def test_setting_makes_each_answer_manually_graded(graded_answers):
     meta = cell.metadata["nbgrader"]
     assert (meta["grade_id"], meta["points"], meta["solution"], meta["grade"]) == \
         ("why_commutative_answer", 2, True, True), meta
-    assert result["status"] == "needs manual grading", result
+    assert result.status == "needs manual grading", result
     assert ("why_commutative_answer", 2.0) in grades.problems(root, tiny_course.ASSIGNMENT), \
         "the export and the report would not show the written answer's column"
 

@@ -13,6 +13,7 @@ from course.admin.authoring import mutants, release_check, samples
 from course.admin.course_dir import chosen_assignments, require_assignment
 from course.admin.distribution import exchange, late, lms, roster
 from course.admin.grading import pipeline, scale, status
+from course.admin.grading.result import any_failed, summary_lines
 from course.admin.results import feedback, grades, report
 from course.nbgrader_plugins.late_policy import LatePolicyError
 
@@ -66,17 +67,11 @@ def cmd_grade(args):
         print("WARNING: grading WITHOUT the sandbox, as asked (--no-sandbox / COURSE_SANDBOX=off): "
               "student code can read source/ and the gradebook and change any grade.", file=sys.stderr)
     results = pipeline.grade(args.root, args.assignment, args.students, workers=args.workers,
-                             retries=getattr(args, "retries", None))
-    seconds = sum(r["seconds"] for r in results)
-    print(f"{args.assignment}: {len(results)} submissions ({seconds:.1f} s of grading): "
-          f"{status.count_phrase(results)}")
-    unsandboxed = status.unsandboxed_count(results)
-    if unsandboxed:
-        print(f"  WARNING: student code ran UNSANDBOXED on {unsandboxed} submission(s) "
-              "(it could read source/ and the gradebook); their notes say so")
-    for line in status.not_graded_lines(results):
+                             retries=getattr(args, "retries", None),
+                             db_url=getattr(args, "db_url", None))  # set by --db (scale.cmd_grade)
+    for line in summary_lines(args.assignment, results):
         print(line)
-    return 1 if any(r["status"] == status.FAILED for r in results) else 0
+    return 1 if any_failed(results) else 0
 
 
 def cmd_feedback(args):

@@ -84,13 +84,18 @@ def quiet(level=logging.WARNING):
             lg.setLevel(level)
 
 
-def open_api(root, **overrides):
-    """An nbgrader NbGraderAPI for the course at `root`."""
+def open_api(root, db_url=None, **overrides):
+    """An nbgrader NbGraderAPI for the course at `root`.
+
+    db_url: the gradebook, when not the configuration's (as for open_gradebook);
+    overrides: other settings, as for load_config."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
     prepare_process()
     config = load_config(root, **overrides)
+    if db_url:
+        config.CourseDirectory.db_url = db_url
     coursedir = CourseDirectory(config=config)
     # The API also sets up nbgrader's exchange, which logs CRITICAL when the
     # exchange folder does not exist yet: irrelevant to grading, so quiet.

@@ -307,16 +307,16 @@ def _run_through_pipeline(root, assignment, chosen, workers, timeout, progress):
         edits = [] if m is None else [(m.grade_id, None, samples.strip_markers(m.mutated))]
         samples.write_submission(root, assignment, student,
                                  samples.submission_notebooks(root, assignment, edits, label=student))
-    results = {r["student"]: r for r in pipeline.grade(root, assignment, list(students),
+    results = {r.student: r for r in pipeline.grade(root, assignment, list(students),
                                                        workers=workers, progress=progress)}
     scores = {row["student"]: row["scores"] for row in grades.scores(root, [assignment])}
     reference = scores.get("reference", {})
     short = {gid: v for gid, v in reference.items() if v is None}
     maximum = dict(grades.problems(root, assignment))
     short.update({gid: v for gid, v in reference.items() if v is not None and v < maximum[gid]})
-    if results["reference"]["status"] not in _SCORED or short:
+    if results["reference"].status not in _SCORED or short:
         raise CourseError(f"the reference solution of {assignment} does not get full marks when "
-                          f"autograded ({results['reference']['status']}, {short or 'all points'}): "
+                          f"autograded ({results['reference'].status}, {short or 'all points'}): "
                           "fix the notebook before measuring its tests.")
     outcomes = []
     for student, m in students.items():
@@ -325,9 +325,9 @@ def _run_through_pipeline(root, assignment, chosen, workers, timeout, progress):
         mine = scores.get(student, {})
         lost = [gid for gid, points in reference.items() if (mine.get(gid) or 0) < points]
         result = results[student]
-        note = "" if result["status"] in _SCORED else f"status {result['status']}"
+        note = "" if result.status in _SCORED else f"status {result.status}"
         outcomes.append(Outcome(m, killed=bool(lost or note), killed_by=lost, note=note,
-                                seconds=result["seconds"]))
+                                seconds=result.seconds))
     return outcomes
 
 

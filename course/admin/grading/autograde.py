@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from course.admin.grading import status
+from course.admin.grading.result import GradingResult
 from course.admin.course_dir import open_api, quiet
 
 
@@ -16,20 +17,23 @@ class InfrastructureFailure(RuntimeError):
     raised so that the submission is retried and, failing that, marked `failed`."""
 
 
-def autograde_one(root, assignment, student, overrides=None):
+def autograde_one(root, assignment, student, overrides=None, db_url=None):
     """Check, autograde and classify one submission; never raises for a bad one, but
     raises InfrastructureFailure when the grader failed (the kernel never started).
 
-    Returns a dict: student, assignment, success (nbgrader ran), seconds, log,
-    status and notes (see course.admin.grading.status). A submission that cannot be graded
-    has its older grades removed, so that no stale score looks current.
+    overrides: nbgrader settings over nbgrader_config.py's (course_dir.open_api).
+    db_url: the gradebook (default: the configuration's), passed as configuration so
+    that grading tasks with different gradebooks can share a process.
+
+    Returns a GradingResult (course.admin.grading.result). A submission that cannot be
+    graded has its older grades removed, so that no stale score looks current.
     """
     start = time.perf_counter()
     notes, fatal = status.precheck(root, assignment, student)
     if fatal:
         result = {"success": False, "log": fatal}
     else:
-        api = open_api(root, **(overrides or {}))
+        api = open_api(root, db_url=db_url, **(overrides or {}))
         with quiet():
             out = api.autograde(assignment, student, force=True, create=True)
         result = {"success": bool(out.get("success")),
@@ -37,17 +41,17 @@ def autograde_one(root, assignment, student, overrides=None):
         if not result["success"] and ("KernelStartFailure" in result["log"]
                                       or "SandboxRequired" in result["log"]):
             # Not the student's doing: no grade is kept, and the caller retries.
-            status.forget_grades(root, assignment, student)
+            status.forget_grades(root, assignment, student, db_url)
             line = [l for l in result["log"].splitlines()
                     if "KernelStartFailure" in l or "SandboxRequired" in l][-1]
             raise InfrastructureFailure(line.split(":", 1)[-1].strip()[:500])
     if not result["success"]:
-        status.forget_grades(root, assignment, student)
+        status.forget_grades(root, assignment, student, db_url)
     # no audit of a refused folder: it may be a link, or hold a named pipe that blocks a reader
     verdict = status.classify(root, assignment, student, result, notes,
-                              [] if fatal else _audit(root, assignment, student))
-    return {"student": student, "assignment": assignment,
-            "seconds": round(time.perf_counter() - start, 2), **result, **verdict}
+                              [] if fatal else _audit(root, assignment, student), db_url)
+    return GradingResult(student, assignment, seconds=round(time.perf_counter() - start, 2),
+                         **result, **verdict)
 
 
 def _audit(root, assignment, student):

@@ -13,7 +13,7 @@ import nbformat
 
 from course.admin.grading.autograde import InfrastructureFailure, autograde_one  # noqa: F401 (callers find them here)
 from course.admin.course_dir import (  # noqa: F401 (re-exported: cli, tests and bench find them here)
-    CONFIG_FILE, CourseError, assignments, find_root, load_config, notebooks, open_api, quiet,
+    CONFIG_FILE, CourseError, assignments, find_root, load_config, notebooks, open_api, open_gradebook, quiet,
     raise_on_failure)
 
 
@@ -60,22 +60,23 @@ def require_sandbox():
         raise CourseError(str(err)) from None
 
 
-def register_students(root, students):
-    """Create the students in the gradebook before parallel workers start, so
-    that no two workers race to insert the same row."""
-    api = open_api(root)
-    with api.gradebook as gb:
+def register_students(root, students, db_url=None):
+    """Create the students in the gradebook (at `db_url`, default the configuration's)
+    before parallel workers start, so that no two workers race to insert the same row."""
+    with open_gradebook(root, db_url=db_url) as gb:
         for student in students:
             gb.update_or_create_student(student)
 
 
-def grade(root, assignment, students=None, workers=1, progress=True, retries=None):
-    """Autograde the submissions of one assignment; a list of autograde_one results.
+def grade(root, assignment, students=None, workers=1, progress=True, retries=None, db_url=None):
+    """Autograde the submissions of one assignment; a list of GradingResult, by student.
 
     students: ids to grade (default: every folder in submitted/ for it).
     workers: processes grading at once; each grades whole submissions.
     retries: extra attempts for a submission whose grading raised or whose worker
     died (default course.admin.grading.pool.DEFAULT_RETRIES); after them its status is `failed`.
+    db_url: the gradebook (default: the configuration's); it reaches every worker as
+    configuration, never through the environment.
     """
     from tqdm.auto import tqdm
 
@@ -85,7 +86,7 @@ def grade(root, assignment, students=None, workers=1, progress=True, retries=Non
     if not students:
         return []
     require_sandbox()  # before any grade is touched
-    register_students(root, students)
+    register_students(root, students, db_url)
     retries = pool.DEFAULT_RETRIES if retries is None else retries
     bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="nb", disable=not progress)
 
@@ -95,9 +96,10 @@ def grade(root, assignment, students=None, workers=1, progress=True, retries=Non
         bar.update()
 
     if workers <= 1:
-        results = pool.grade_here(root, assignment, students, retries, on_result=done)
+        results = pool.grade_here(root, assignment, students, retries, on_result=done, db_url=db_url)
     else:
-        results = pool.grade_in_processes(root, assignment, students, workers, retries, on_result=done)
+        results = pool.grade_in_processes(root, assignment, students, workers, retries, on_result=done,
+                                          db_url=db_url)
     bar.close()
-    return sorted(results.values(), key=lambda r: r["student"])
+    return sorted(results.values(), key=lambda r: r.student)
 

@@ -6,7 +6,7 @@ pool then breaks and every unfinished task fails with it. Here a broken pool cos
 grade: the submissions that had not started go to a fresh pool, and those that were
 being graded when it broke are graded again one at a time, so that the one that kills
 its worker is known. A submission whose grading dies or raises on ``1 + retries``
-attempts gets the status ``failed`` (course.admin.grading.status.FAILED) and keeps no grade.
+attempts gets the status ``failed`` (course.admin.grading.result.FAILED) and keeps no grade.
 
 Grading a submission is idempotent (nbgrader replaces its autograded copy and its
 grades), so an attempt that is repeated neither loses nor duplicates a grade.
@@ -28,6 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from course.admin.grading import status
+from course.admin.grading.result import failed
 from course.admin.grading.autograde import autograde_one
 from course.admin.course_dir import CourseError
 
@@ -46,13 +47,13 @@ def _die_with_parent(parent):
         os._exit(1)
 
 
-def _grade_marked(root, assignment, student, marks):
+def _grade_marked(root, assignment, student, marks, db_url):
     """Runs in a worker: leave a mark that this submission started, then grade it."""
     (Path(marks) / student).touch()
-    return autograde_one(root, assignment, student)
+    return autograde_one(root, assignment, student, db_url=db_url)
 
 
-def _one_pool(root, assignment, students, workers, on_result):
+def _one_pool(root, assignment, students, workers, on_result, db_url=None):
     """Grade `students` in one pool of `workers` spawned processes.
 
     on_result(student, result_or_exception) is called for each task that ended.
@@ -66,7 +67,8 @@ def _one_pool(root, assignment, students, workers, on_result):
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                  initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-            futures = {pool.submit(_grade_marked, str(root), assignment, s, marks): s for s in students}
+            futures = {pool.submit(_grade_marked, str(root), assignment, s, marks, db_url): s
+                       for s in students}
             for future in as_completed(futures):
                 student = futures[future]
                 try:
@@ -84,8 +86,9 @@ def _one_pool(root, assignment, students, workers, on_result):
 class _Attempts:
     """Results so far, and failed attempts counted per student."""
 
-    def __init__(self, root, assignment, retries, on_result):
+    def __init__(self, root, assignment, retries, on_result, db_url=None):
         self.root, self.assignment, self.retries, self.on_result = root, assignment, retries, on_result
+        self.db_url = db_url
         self.results, self.failures = {}, {}
 
     def record(self, student, outcome):
@@ -94,45 +97,47 @@ class _Attempts:
             self.failures[student] = self.failures.get(student, 0) + 1
             if self.failures[student] <= self.retries:
                 return  # another attempt follows
-            status.forget_grades(self.root, self.assignment, student)
-            outcome = status.failed_result(student, self.assignment, outcome)
+            status.forget_grades(self.root, self.assignment, student, self.db_url)
+            outcome = failed(student, self.assignment, outcome)
         self.results[student] = outcome
         if self.on_result:
             self.on_result(student, outcome)
 
 
-def grade_here(root, assignment, students, retries=DEFAULT_RETRIES, on_result=None):
+def grade_here(root, assignment, students, retries=DEFAULT_RETRIES, on_result=None, db_url=None):
     """Grade one submission after another in this process; {student: result}.
 
-    A result is course.admin.grading.autograde.autograde_one's dict, or course.admin.grading.status.failed_result's
-    for a submission whose grading raised on every attempt. on_result(student, result)
-    is called as each one is final (for a progress bar)."""
-    attempts = _Attempts(root, assignment, retries, on_result)
+    A result is a course.admin.grading.result.GradingResult (autograde_one's, or
+    failed()'s for a submission whose grading raised on every attempt). on_result(student, result)
+    is called as each one is final (for a progress bar). db_url: the gradebook (default:
+    the configuration's)."""
+    attempts = _Attempts(root, assignment, retries, on_result, db_url)
     for student in students:
         while student not in attempts.results:
             try:
-                outcome = autograde_one(str(root), assignment, student)
+                outcome = autograde_one(str(root), assignment, student, db_url=db_url)
             except Exception as err:
                 outcome = err
             attempts.record(student, outcome)
     return attempts.results
 
 
-def grade_in_processes(root, assignment, students, workers, retries=DEFAULT_RETRIES, on_result=None):
+def grade_in_processes(root, assignment, students, workers, retries=DEFAULT_RETRIES, on_result=None,
+                       db_url=None):
     """As grade_here, with `workers` spawned processes grading at once."""
-    attempts = _Attempts(root, assignment, retries, on_result)
+    attempts = _Attempts(root, assignment, retries, on_result, db_url)
     queue = list(students)
     while queue:
         before = len(attempts.results) + sum(attempts.failures.values())
         started, not_started = _one_pool(root, assignment, queue, min(workers, len(queue)),
-                                         attempts.record)
+                                         attempts.record, db_url)
         if not started and not_started and before == len(attempts.results) + sum(attempts.failures.values()):
             raise CourseError("The grading worker processes died before grading anything. Try "
                               "`--workers 1` to see the error.")
         # A worker died while these were being graded: grade each alone, to know which one.
         for student in started:
             while student not in attempts.results:
-                died, _ = _one_pool(root, assignment, [student], 1, attempts.record)
+                died, _ = _one_pool(root, assignment, [student], 1, attempts.record, db_url)
                 if died:
                     attempts.record(student, BrokenProcessPool(
                         "the process grading this submission died (killed, or out of memory)"))

@@ -4,8 +4,9 @@
 This module adds two options to that command:
 
 - ``--db URL`` keeps the gradebook on a database server, e.g.
-  ``postgresql://grader:PASSWORD@db.example.edu/backprop``. It is the same as setting
-  ``COURSE_DB_URL`` (nbgrader_config.py reads it) for this run. Before any worker starts,
+  ``postgresql://grader:PASSWORD@db.example.edu/backprop`` (default: nbgrader_config.py's,
+  which reads ``COURSE_DB_URL``). The URL reaches every worker process and Dask task as
+  nbgrader configuration, never through the environment. Before any worker starts,
   the gradebook gets its tables, the course, the assignment (with every graded and locked
   cell, as ``nbgrader generate_assignment`` records them) and the students, so that no two
   workers race to create the same row.
@@ -23,7 +24,6 @@ Grading one submission is idempotent (nbgrader replaces the submission's autogra
 and its grades), so a retried task can neither lose nor duplicate a grade.
 """
 
-import contextlib
 import os
 import shutil
 import stat
@@ -34,9 +34,10 @@ from pathlib import Path
 
 from course.admin.grading import pipeline, pool, status
 from course.admin.grading.autograde import autograde_one
+from course.admin.grading.result import FAILED, any_failed, failed, summary_lines  # noqa: F401 (FAILED: callers compare with it)
 from course.admin.course_dir import CourseError, open_gradebook, quiet, raise_on_failure
+from course.nbgrader_plugins import cells as nb_cells
 
-FAILED = status.FAILED  # every attempt to grade the submission failed (not the student's fault)
 DEFAULT_RETRIES = pool.DEFAULT_RETRIES
 
 
@@ -60,33 +61,6 @@ def driver_url(url):
             if url.startswith(bare):
                 return "postgresql+psycopg2://" + url[len(bare):]
     return url
-
-
-@contextlib.contextmanager
-def using_db(url):
-    """Within the block, nbgrader_config.py (and so every gradebook this process and the
-    processes it starts open) uses `url`; None leaves the configuration as it is.
-
-    For a whole run only: local worker processes (course.admin.grading.pool) learn the
-    URL from the environment they inherit. A Dask task gets its URL as configuration."""
-    if not url:
-        yield
-        return
-    url = driver_url(url)
-    before = os.environ.get("COURSE_DB_URL")
-    os.environ["COURSE_DB_URL"] = url
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("COURSE_DB_URL", None)
-        else:
-            os.environ["COURSE_DB_URL"] = before
-
-
-def db_config(url):
-    """nbgrader configuration overrides that select the gradebook at `url` (none for None)."""
-    return {"CourseDirectory": {"db_url": driver_url(url)}} if url else {}
 
 
 def db_url(root):
@@ -124,13 +98,14 @@ def _cells_in_source(root, assignment):
     cells, points = set(), set()
     for path in pipeline.notebooks(Path(root) / "source" / assignment):
         for cell in nbformat.read(path, as_version=4).cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if not meta.get("grade_id"):
+            meta, gid = nb_cells.nbgrader_meta(cell), nb_cells.grade_id(cell)
+            if not gid:
                 continue
-            if meta.get("grade") or meta.get("solution") or meta.get("locked") or meta.get("task"):
-                cells.add((path.stem, meta["grade_id"], None if meta.get("solution") else cell.source))
-            if meta.get("grade") or meta.get("task"):
-                points.add((path.stem, meta["grade_id"], float(meta.get("points", 0))))
+            solution, task = nb_cells.is_solution(cell), bool(meta.get("task"))
+            if nb_cells.is_graded(cell) or solution or nb_cells.is_locked(cell) or task:
+                cells.add((path.stem, gid, None if solution else cell.source))
+            if nb_cells.is_graded(cell) or task:
+                points.add((path.stem, gid, nb_cells.points(cell)))
     return cells, points
 
 
@@ -167,33 +142,24 @@ def prepare(root, assignment, students, url=None):
         scratch = tempfile.mkdtemp(prefix="course-generate-")
         try:
             pipeline.check_source_clean(root, assignment)
-            api = pipeline.open_api(root, **_merged(db_config(url),
-                                                     {"CourseDirectory": {"release_directory": scratch}}))
+            api = pipeline.open_api(root, db_url=url, CourseDirectory={"release_directory": scratch})
             with quiet():
                 result = api.generate_assignment(assignment, force=True, create=True)
             raise_on_failure(result, f"generate_assignment {assignment} into the gradebook")
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-    _register_students(root, students, url)
+    pipeline.register_students(root, students, url)
     return not current
-
-
-def _register_students(root, students, url):
-    """As pipeline.register_students, into the gradebook at `url`."""
-    with open_gradebook(root, db_url=url) as gb:
-        for student in students:
-            gb.update_or_create_student(student)
 
 
 def grade_parallel(root, assignment, students=None, workers=1, db=None, progress=True):
     """course.admin.grading.pipeline.grade on this machine, with the gradebook at `db` (default: the config's)."""
     students = list(students) if students is not None else pipeline.submitted_students(root, assignment)
-    with using_db(db):
-        url = db_url(root)
-        check_db(url)
-        if students:
-            prepare(root, assignment, students, url)
-        return pipeline.grade(root, assignment, students, workers=workers, progress=progress)
+    url = driver_url(db or db_url(root))
+    check_db(url)
+    if students:
+        prepare(root, assignment, students, url)
+    return pipeline.grade(root, assignment, students, workers=workers, progress=progress, db_url=url)
 
 
 # --- Dask --------------------------------------------------------------------------
@@ -286,12 +252,12 @@ def _merged(*configs):
 
 
 def grade_task(root, assignment, student, url=None, files=None, overrides=None, sandbox_off=False):
-    """Grade one submission on a Dask worker (or anywhere): autograde_one's result dict.
+    """Grade one submission on a Dask worker (or anywhere): autograde_one's GradingResult.
 
     root: the course root as this worker sees it. url: the gradebook (default: the
     worker's configuration's). files: the submission's files ({relative path: bytes})
     when they are shipped with the task rather than read from a shared filesystem; the
-    autograded notebooks then come back in result["files"]. The gradebook URL and the
+    autograded notebooks then come back in its ``files``. The gradebook URL and the
     sandbox setting reach nbgrader as configuration, so that tasks with different ones
     can share a process.
     Raises CourseError when this machine lacks the course or the submission, so that
@@ -311,22 +277,19 @@ def grade_task(root, assignment, student, url=None, files=None, overrides=None, 
     elif not submission.is_dir():
         raise CourseError(f"worker {socket.gethostname()} has no {submission}: put submitted/ on "
                           "a filesystem every worker shares, or ship the submissions (--ship)")
-    # using_db only for course.admin.grading.status's gradebook reads (forget_grades, classify),
-    # which take no URL yet; nbgrader itself gets the URL as configuration.
-    with _AUTOGRADE_LOCK, using_db(url):
-        result = autograde_one(root, assignment, student,
-                               _merged(overrides, sandbox_config(sandbox_off), db_config(url)))
+    with _AUTOGRADE_LOCK:
+        result = autograde_one(root, assignment, student, _merged(overrides, sandbox_config(sandbox_off)),
+                               db_url=driver_url(url) if url else None)
     if files is not None:
         graded = root / "autograded" / student / assignment
-        result["files"] = _files_of(graded) if graded.is_dir() else {}
-    result["worker"] = socket.gethostname()
+        result.files = _files_of(graded) if graded.is_dir() else {}
+    result.worker = socket.gethostname()
     return result
 
 
 def _forget(root, assignment, student, url):
     """No grade of a failed submission stays in the gradebook, nor a half-written copy."""
-    with using_db(url):  # status.forget_grades takes no URL yet
-        status.forget_grades(root, assignment, student)
+    status.forget_grades(root, assignment, student, url)
     shutil.rmtree(Path(root) / "autograded" / student / assignment, ignore_errors=True)
 
 
@@ -363,7 +326,7 @@ def grade_on_cluster(root, assignment, students=None, client=None, scheduler=Non
     if not students:
         return []
     own_client = client is None
-    # Passed to each task rather than set in os.environ: tasks of other runs may share a worker.
+    # Passed to each task, never set in os.environ: tasks of other runs may share a worker.
     url = driver_url(db or db_url(root))
     check_db(url)
     if own_client:
@@ -402,24 +365,24 @@ def grade_on_cluster(root, assignment, students=None, client=None, scheduler=Non
             if future.status == "finished":
                 result = future.result()
                 if ship:
-                    _put_files(root / "autograded" / student / assignment, result.pop("files", {}))
+                    _put_files(root / "autograded" / student / assignment, result.files or {})
+                    result.files = None
             else:  # erred after every attempt, or cancelled (the scheduler went away)
                 try:
                     error = future.exception()
                 except BaseException as err:  # a cancelled future raises instead
                     error = err
-                result = status.failed_result(student, assignment, error)
+                result = failed(student, assignment, error)
                 _forget(root, assignment, student, url)
             future.release()
             results.append(result)
-            status.save(root, assignment, {student: {"status": result["status"], "notes": result["notes"],
-                                                     "sandboxed": result.get("sandboxed")}})
+            status.save_result(root, assignment, result)
             bar.update()
         bar.close()
     finally:
         if own_client:
             client.close()
-    return sorted(results, key=lambda r: r["student"])
+    return sorted(results, key=lambda r: r.student)
 
 
 def _wait_for_workers(client, timeout):
@@ -454,26 +417,21 @@ def cmd_grade(args, local_grade):
         os.environ["COURSE_SANDBOX"] = "off"  # this process, its workers, and the Dask tasks
     if not args.scheduler:
         pipeline.require_sandbox()  # refuse before the gradebook is touched
-    if args.db:
-        # For the whole command: worker processes started below inherit it.
-        os.environ["COURSE_DB_URL"] = driver_url(args.db)
     if not (args.db or args.scheduler):
         return local_grade(args)
     if args.assignment not in pipeline.assignments(args.root):
         return local_grade(args)  # its error message names the known assignments
     students = args.students if args.students is not None else pipeline.submitted_students(
         args.root, args.assignment)
-    url = db_url(args.root)
-    if driver_url(url) != url:  # the configuration's own db_url
-        url = os.environ["COURSE_DB_URL"] = driver_url(url)
-        if db_url(args.root) != url:
-            raise CourseError("nbgrader_config.py's db_url is postgresql://...: write "
-                              "postgresql+psycopg2://... (the driver the course installs)")
+    # From here on the URL (with the driver the course installs) travels as configuration
+    # to every worker process and task.
+    url = driver_url(args.db or db_url(args.root))
     check_db(url)
     if not args.scheduler:
         if students:
-            prepare(args.root, args.assignment, students)
+            prepare(args.root, args.assignment, students, url)
         print(f"gradebook: {hide_password(url)}")
+        args.db_url = url
         return local_grade(args)
     if url.startswith("sqlite"):
         print("warning: the gradebook is SQLite; every Dask worker must see the same file on a "
@@ -482,25 +440,6 @@ def cmd_grade(args, local_grade):
     results = grade_on_cluster(args.root, args.assignment, students, scheduler=args.scheduler, db=url,
                                retries=DEFAULT_RETRIES if args.retries is None else args.retries,
                                ship=args.ship, worker_root=args.worker_root)
-    wall = time.perf_counter() - start
-    print(summary(args.assignment, results, wall))
-    return 1 if any(r["status"] == FAILED for r in results) else 0
-
-
-def summary(assignment, results, wall):
-    """What the grading run did, for the terminal."""
-    counts = {}
-    for r in results:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    rate = 60 * len(results) / wall if wall > 0 else 0
-    lines = [f"{assignment}: {len(results)} submissions in {wall:.1f} s ({rate:.1f}/min): "
-             + ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))]
-    ran = [r.get("sandboxed") for r in results if r.get("sandboxed") is not None]
-    if ran and not all(ran):
-        lines.append(f"  WARNING: student code ran UNSANDBOXED on {ran.count(False)} submission(s): "
-                     "install the sandbox on every worker (make system-deps; python -m course.sandbox_kernel.host check)")
-    for r in results:
-        if r["status"] != "graded":
-            lines.append(f"  {r['student']}: {r['status']}"
-                         + (f" ({'; '.join(r['notes'])})" if r["notes"] else ""))
-    return "\n".join(lines)
+    for line in summary_lines(args.assignment, results, wall=time.perf_counter() - start):
+        print(line)
+    return 1 if any_failed(results) else 0

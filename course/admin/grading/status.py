@@ -219,10 +219,11 @@ def error_names(root, assignment, student):
     return names
 
 
-def classify(root, assignment, student, result, notes, audit_findings=()):
+def classify(root, assignment, student, result, notes, audit_findings=(), db_url=None):
     """The status dict of one submission after nbgrader ran (result: autograde_one's).
 
     Keys: status, notes (list of str), sandboxed (bool or None when nothing ran).
+    db_url: the gradebook nbgrader wrote to (default: the configuration's).
     """
     if not result["success"]:
         return {"status": "not graded", "notes": notes + [_reason(result["log"])], "sandboxed": None}
@@ -243,7 +244,7 @@ def classify(root, assignment, student, result, notes, audit_findings=()):
         status = "time budget exhausted"  # the notebook's time budget (course.nbgrader_plugins.execute) ran out
     if any(r.get("status") == "crashed" for r in reports):
         status = "crashed"
-    if status == "graded" and _needs_manual(root, assignment, student):
+    if status == "graded" and _needs_manual(root, assignment, student, db_url):
         status = "needs manual grading"
     # A possible cheat outranks everything else: the instructor must look at it.
     if audit_findings or any(n.startswith(FLAG_NOTES) for n in notes):
@@ -253,8 +254,8 @@ def classify(root, assignment, student, result, notes, audit_findings=()):
     return {"status": status, "notes": notes, "sandboxed": sandboxed}
 
 
-def _needs_manual(root, assignment, student):
-    with open_gradebook(root) as gb:
+def _needs_manual(root, assignment, student, db_url=None):
+    with open_gradebook(root, db_url=db_url) as gb:
         try:
             sub = gb.find_submission(assignment, student)
         except Exception:
@@ -262,24 +263,14 @@ def _needs_manual(root, assignment, student):
         return any(g.needs_manual_grade for nb in sub.notebooks for g in nb.grades)
 
 
-def forget_grades(root, assignment, student):
-    """Remove a submission's grades from the gradebook (after a failed regrade)."""
-    with open_gradebook(root) as gb:
+def forget_grades(root, assignment, student, db_url=None):
+    """Remove a submission's grades from the gradebook at `db_url` (default: the
+    configuration's) after a failed regrade."""
+    with open_gradebook(root, db_url=db_url) as gb:
         try:
             gb.remove_submission(assignment, student)
         except Exception:
             pass  # there was nothing to remove
-
-
-FAILED = "failed"
-
-
-def failed_result(student, assignment, error):
-    """The result recorded for a submission whose grading failed on every attempt."""
-    text = f"{type(error).__name__}: {error}".strip()
-    return {"student": student, "assignment": assignment, "success": False, "seconds": 0.0,
-            "log": text, "status": FAILED, "sandboxed": None,
-            "notes": [f"grading failed on every attempt, grade it again ({text.splitlines()[0][:300]})"]}
 
 
 def status_file(root, assignment):
@@ -306,35 +297,8 @@ def save(root, assignment, statuses):
 
 
 def save_result(root, assignment, result):
-    """Record one submission's grading result (autograde_one's or failed_result's) in the
-    assignment's status file: its status, notes and whether student code ran sandboxed."""
-    save(root, assignment, {result["student"]: {"status": result["status"], "notes": result["notes"],
-                                                "sandboxed": result.get("sandboxed")}})
-
-
-def count_phrase(results):
-    """How many results ended with each status, for the terminal: "1 failed, 3 graded"."""
-    counts = {}
-    for r in results:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    return ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
-
-
-def unsandboxed_count(results):
-    """How many results ran student code without the sandbox."""
-    return sum(1 for r in results if r.get("sandboxed") is False)
-
-
-def not_graded_lines(results):
-    """One terminal line per result whose status is not `graded`: id, status and notes."""
-    lines = []
-    for r in results:
-        if r["status"] != "graded":
-            # ids come from folder names: escape them, a name may carry terminal escapes
-            student = r["student"] if r["student"].isprintable() else ascii(r["student"])
-            lines.append(f"  {student}: {r['status']}"
-                         + (f" ({'; '.join(r['notes'])})" if r["notes"] else ""))
-    return lines
+    """Record one submission's GradingResult in the assignment's status file."""
+    save(root, assignment, {result.student: result.status_record()})
 
 
 def export_columns(root, assignment_ids):

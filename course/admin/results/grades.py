@@ -30,8 +30,9 @@ def problems(root, assignment):
     return result
 
 
-def scores(root, assignment_ids=None):
-    """One dict per (student, assignment) found in the gradebook.
+def scores(root, assignment_ids=None, db_url=None):
+    """One dict per (student, assignment) found in the gradebook (at `db_url`, default
+    the configuration's).
 
     Each row: student, assignment, scores {grade_id: points or None},
     total, max_total. A problem missing from a submission's grades is None
@@ -40,7 +41,7 @@ def scores(root, assignment_ids=None):
     root = Path(root)
     wanted = assignment_ids or assignments(root)
     rows = []
-    with open_gradebook(root) as gb:
+    with open_gradebook(root, db_url=db_url) as gb:
         known = {a.name for a in gb.assignments}
         for assignment in wanted:
             if assignment not in known:
