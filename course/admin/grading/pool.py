@@ -97,7 +97,7 @@ class _Attempts:
             self.failures[student] = self.failures.get(student, 0) + 1
             if self.failures[student] <= self.retries:
                 return  # another attempt follows
-            status.forget_grades(self.root, self.assignment, student, self.db_url)
+            status.forget_failed(self.root, self.assignment, student, self.db_url)
             outcome = failed(student, self.assignment, outcome)
         self.results[student] = outcome
         if self.on_result:

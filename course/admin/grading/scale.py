@@ -287,12 +287,6 @@ def grade_task(root, assignment, student, url=None, files=None, overrides=None, 
     return result
 
 
-def _forget(root, assignment, student, url):
-    """No grade of a failed submission stays in the gradebook, nor a half-written copy."""
-    status.forget_grades(root, assignment, student, url)
-    shutil.rmtree(Path(root) / "autograded" / student / assignment, ignore_errors=True)
-
-
 def connect(scheduler, timeout=30):
     """A dask.distributed Client for tcp://HOST:PORT; CourseError if there is none."""
     try:
@@ -373,7 +367,7 @@ def grade_on_cluster(root, assignment, students=None, client=None, scheduler=Non
                 except BaseException as err:  # a cancelled future raises instead
                     error = err
                 result = failed(student, assignment, error)
-                _forget(root, assignment, student, url)
+                status.forget_failed(root, assignment, student, url)
             future.release()
             results.append(result)
             status.save_result(root, assignment, result)

@@ -273,6 +273,13 @@ def forget_grades(root, assignment, student, db_url=None):
             pass  # there was nothing to remove
 
 
+def forget_failed(root, assignment, student, db_url=None):
+    """A submission whose grading failed on every attempt keeps nothing that looks current:
+    its grades leave the gradebook and its half-written autograded copy goes."""
+    forget_grades(root, assignment, student, db_url)
+    shutil.rmtree(Path(root) / "autograded" / student / assignment, ignore_errors=True)
+
+
 def status_file(root, assignment):
     return Path(root) / "grading" / f"{assignment}.json"
 
