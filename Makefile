@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: demo test venv system-deps clean
+.PHONY: demo test lint venv system-deps clean
 
 # The environment is rebuilt when the lock (requirements.txt) or the package
 # metadata change; the stamp file records the last successful install.
@@ -29,7 +29,10 @@ system-deps:
 demo: venv system-deps
 	$(PY) -m course demo
 
-test: venv system-deps
+lint: venv
+	$(VENV)/bin/ruff check --quiet .
+
+test: venv system-deps lint
 	$(PY) -m pytest
 
 clean:

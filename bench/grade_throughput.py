@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import scale_support as support  # noqa: E402
 from course.admin.results import grades  # noqa: E402
-from course.admin.grading import pipeline, scale
+from course.admin.grading import scale
 
 
 def _scores(root, assignment, url=None):

@@ -27,7 +27,7 @@ import nbformat
 import pytest
 
 import tiny_course as tc
-from course.admin.distribution import exchange, late
+from course.admin.distribution import exchange
 
 HOURS_LATE = 30  # the due date is this far in the past when the students submit
 pytestmark = pytest.mark.filterwarnings("ignore:.*not in session")

@@ -85,7 +85,7 @@ def test_ids_that_read_as_formulas_are_not_graded_and_export_as_text(tiny, tmp_p
     assert code == 0, out
     with open(tmp_path / "grades.csv", newline="", encoding="utf-8") as f:
         table = list(csv.reader(f))
-    header, rows = table[0], {r[0]: dict(zip(table[0], r)) for r in table[1:]}
+    rows = {r[0]: dict(zip(table[0], r)) for r in table[1:]}
     for student in FORMULA_IDS:
         row = rows.get("'" + student)
         assert row, f"no row for {student!r} starting with a quote: {sorted(rows)}"

@@ -119,7 +119,6 @@ def test_package_holds_no_solution(assignment):
 def test_leak_check_flags_text_meant_for_instructors():
     from nbformat.v4 import new_markdown_cell, new_notebook
 
-    from course.admin.grading import pipeline
     from course.admin.authoring import release_check
 
     asides = ["# The hyperparameters (bench/digits_mlp.py uses this cell)",

@@ -25,7 +25,6 @@ import pytest
 
 from course.admin.results import grades
 from course.admin.grading import pipeline, scale, status
-from conftest import REPO
 import scale_support as support
 
 BATCH_SIZE = 40

@@ -99,28 +99,69 @@ def cmd_table(args):
 
 
 def cmd_demo(args):
-    """Build, make sample submissions, grade, give feedback, export, print the table."""
-    root = args.root
-    steps = [
-        ("build", lambda: cmd_build(argparse.Namespace(root=root, assignments=None))),
-        ("samples", lambda: cmd_samples(argparse.Namespace(root=root, assignments=None, bugs=args.bugs,
-                                                              variants=False))),
-    ]
-    for assignment in pipeline.assignments(root):
-        steps.append((f"grade {assignment}", lambda a=assignment: cmd_grade(
-            argparse.Namespace(root=root, assignment=a, students=None, workers=args.workers))))
-    steps += [
-        ("feedback", lambda: cmd_feedback(argparse.Namespace(root=root, assignments=None))),
-        ("export", lambda: cmd_export(argparse.Namespace(root=root, out=str(Path(root) / "grades.csv"), assignments=None))),
-        ("table", lambda: cmd_table(argparse.Namespace(root=root, assignments=None))),
-        ("report", lambda: __import__("course.admin.results.report").report.cmd_report(argparse.Namespace(root=root, assignments=None, all=True, out=None))),
-    ]
+    """Build, make sample submissions, grade, give feedback, export, print the table, report."""
+    return run_demo(args.root, workers=args.workers, bugs=args.bugs)
+
+
+def run_demo(root, workers=2, bugs=3):
+    """The whole pipeline on sample submissions, each step a library call; 0 when all passed."""
+    root = Path(root)
+
+    def build():
+        for assignment in pipeline.assignments(root):
+            pipeline.generate(root, assignment)
+            print(f"generated release/{assignment}")
+        return _report_leaks(root)
+
+    def write_samples():
+        for assignment in pipeline.assignments(root):
+            rows = samples.write_samples(root, assignment, bugs, include_variants=False)
+            print(f"{assignment}: wrote {len(rows)} sample submissions under submitted/")
+        return 0
+
+    def grade(assignment):
+        results = pipeline.grade(root, assignment, None, workers=workers)
+        for line in summary_lines(assignment, results):
+            print(line)
+        return 1 if any_failed(results) else 0
+
+    def give_feedback():
+        for assignment in pipeline.assignments(root):
+            feedback.generate(root, assignment)
+        print("feedback/<student>/<assignment>/ written")
+        return 0
+
+    def export():
+        out = root / "grades.csv"
+        chosen = pipeline.assignments(root)
+        n = grades.export_csv(root, out, None, extra_columns=late.export_columns(
+            root, chosen, status.export_columns(root, chosen)))
+        print(f"wrote {n} rows to {out}")
+        return 0
+
+    def table():
+        rows = grades.scores(root, None)
+        for assignment in pipeline.assignments(root):
+            print(grades.table(rows, assignment))
+            print()
+        return 0
+
+    def write_report():
+        print(f"item analysis: {report.write_all(root)}")
+        return 0
+
+    sandboxed, _ = pipeline.require_sandbox()
+    if not sandboxed:
+        print("WARNING: grading WITHOUT the sandbox, as asked (COURSE_SANDBOX=off).", file=sys.stderr)
+    steps = [("build", build), ("samples", write_samples)]
+    steps += [(f"grade {a}", lambda a=a: grade(a)) for a in pipeline.assignments(root)]
+    steps += [("feedback", give_feedback), ("export", export), ("table", table), ("report", write_report)]
     for name, step in steps:
         print(f"== {name}")
-        status = step()
-        if status:
+        code = step()
+        if code:
             print(f"demo stopped: step '{name}' failed")
-            return status
+            return code
     return 0
 
 

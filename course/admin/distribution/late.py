@@ -26,7 +26,6 @@ After changing a due date, an extension or the policy, ``python -m course late
 ASSIGNMENT`` applies it to graded submissions without running them again.
 """
 
-import datetime
 
 from course.admin.course_dir import assignments, load_config, open_gradebook, require_assignment
 from course.nbgrader_plugins.late_policy import DAY, LatePolicy

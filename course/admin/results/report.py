@@ -57,7 +57,7 @@ def cmd_report(args):
         require_assignment(root, name)
     if args.all or not names:
         page = write_all(root, args.out)
-        print(f"item analysis of {len(known)} assignment(s): {page}")
+        print(f"item analysis of {len(assignments(root))} assignment(s): {page}")
         return 0
     for name in names:
         page, _ = write_assignment(root, name, args.out)
