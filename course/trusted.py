@@ -135,4 +135,49 @@ def references(namespace, **functions):
                 namespace[name] = value
 
 
-__all__ = ["tampering", "assert_untampered", "references"]
+@contextlib.contextmanager
+def test_scope(namespace, *, keep=(), **standins):
+    """Run a test cell's code without leaving a trace in the notebook's globals.
+
+    Inputs:
+    - namespace: the notebook's ``globals()``
+    - keep: names the block creates that stay afterwards, for a student to inspect
+      after a failure (say ``"dx_num"``); a name the student had is restored all the same
+    - standins: name=function pairs bound while the block runs, replacing the
+      student's functions of those names (trusted references, so that a test grades
+      one exercise); each must have the documented function's exact signature
+
+    On leaving, even by an exception, every global the block rebound or deleted gets
+    its old value back, stand-ins included, and every name it created is removed
+    (except `keep`). Assignments inside the block still go to the globals while it
+    runs: code that calls student functions belongs in a function the block runs
+    (see run_now), so that the student's code never sees the test's variables.
+    """
+    before = dict(namespace)
+    namespace.update(standins)
+    try:
+        yield
+    finally:
+        for name in [n for n in namespace if n not in before and n not in keep]:
+            del namespace[name]
+        for name, value in before.items():
+            if namespace.get(name, _MISSING) is not value:
+                namespace[name] = value
+
+
+def run_now(test):
+    """Decorator: call `test()` at once, before its def binds the name; return it.
+
+    Inside ``with test_scope(...)`` this runs a test body whose variables are local,
+    so that while it runs no global name belongs to the test but the stand-ins:
+
+        with test_scope(globals(), relu_forward=ref_relu_forward):
+            @run_now
+            def _test():
+                x = ...          # local: a student's function never sees it
+    """
+    test()
+    return test
+
+
+__all__ = ["tampering", "assert_untampered", "references", "test_scope", "run_now"]

@@ -70,3 +70,37 @@ def test_replaced_private_helper_is_noticed():
     out = _run(f"import course.gradcheck as g; g.{private[0]} = lambda *a, **k: None\n"
                "from course.trusted import assert_untampered\nassert_untampered()")
     assert out.returncode != 0 and f"course.gradcheck.{private[0]}" in out.stderr, out.stderr
+
+
+def test_test_scope_restores_every_global_and_keeps_only_what_it_offers():
+    from course.trusted import test_scope
+
+    def student_helper():
+        return "student"
+
+    def stand_in():
+        return "trusted"
+
+    namespace = {"x": 1, "helper": student_helper, "dx_num": "the student's"}
+    with pytest.raises(AssertionError):
+        with test_scope(namespace, keep=("dx_num", "err"), helper=stand_in):
+            assert namespace["helper"] is stand_in
+            namespace.update(x=5, rng=3, dx_num=7, err=0.5)
+            del namespace["helper"]
+            raise AssertionError("a failing check")
+    assert namespace == {"x": 1, "helper": student_helper, "dx_num": "the student's", "err": 0.5}
+
+
+def test_run_now_runs_a_test_body_whose_variables_no_student_function_sees():
+    from course.trusted import run_now, test_scope
+
+    namespace = {}
+    exec("def student():\n    return globals().get('y', 'no y')\nseen = []", namespace)
+    before = dict(namespace)
+    exec("with test_scope(globals()):\n"
+         "    @run_now\n"
+         "    def _test():\n"
+         "        y = 3\n"
+         "        seen.append(student())\n",
+         namespace | {"test_scope": test_scope, "run_now": run_now})
+    assert before["seen"] == ["no y"]
