@@ -151,3 +151,30 @@ c.LatePolicy.check_submission_times = True
 # Extensions for single students: {assignment: {student id: days (a number)
 # or a new due date (a string)}}; example: {"02_softmax": {"s0042": 3}}.
 c.LatePolicy.extensions = {}
+
+# --- Student content is inert; feedback hides the hidden tests (issue 22) ---------------
+# nbgrader's own commands and the formgrader's buttons read only this file, so the
+# protections live here, in nbgrader's extension points, and every entry point gets them:
+# `nbgrader autograde`/`generate_feedback`, the formgrader, `python -m course grade`/`feedback`.
+# (course/nbgrader_plugins/student_html.py, feedback_filters.py, feedback_page.py)
+from course.nbgrader_plugins import feedback_filters, feedback_page  # noqa: E402
+
+# A student's markdown (<script>, <img onerror>) and what their code displayed while it was
+# graded (IPython.display.HTML, Javascript, SVG, widgets) would run as JavaScript where an
+# instructor opens the submission: the formgrader has the Jupyter server's origin, so such a
+# script could use the API and read the _xsrf cookie. So: sanitize after grading (the
+# autograded notebook holds nothing active; text and images stay), kept last so that
+# nbgrader scores what ran ...
+c.Autograde.autograde_preprocessors = list(c.Autograde.autograde_preprocessors) + [
+    "course.nbgrader_plugins.student_html.SanitizeStudentHTML"]
+# ... and again where the formgrader renders a submission (its exporter is nbconvert's
+# HTMLExporter with this file's settings), for notebooks graded before this setting.
+c.HTMLExporter.preprocessors = ["course.nbgrader_plugins.student_html.SanitizeStudentHTML"]
+# Feedback: no hidden tests, sanitized, a summary of problems on top (GenerateFeedback's
+# preprocessors), in the course's page: offline MathJax, wrapped messages, and a
+# Content-Security-Policy that lets only the page's own scripts run (FeedbackExporter).
+c.GenerateFeedback.preprocessors = feedback_filters.preprocessors()
+c.GenerateFeedback.exporter_class = feedback_page.FeedbackExporter
+c.FeedbackExporter.template_name = feedback_page.TEMPLATE_NAME
+c.FeedbackExporter.extra_template_basedirs = [feedback_page.TEMPLATES, feedback_page.NBGRADER_TEMPLATES]
+c.FeedbackExporter.preprocessors = []  # the sanitizing is in GenerateFeedback.preprocessors already

@@ -114,9 +114,10 @@ def small_course(tmp_path_factory):
 
 
 def _text(path):
-    """What a reader sees of an HTML page: tags removed, entities decoded."""
+    """What a reader sees of an HTML page: scripts, styles and tags removed, entities decoded."""
     raw = path.read_text(encoding="utf-8")
-    return raw, html.unescape(re.sub(r"<[^>]+>", "", raw))
+    shown = re.sub(r"<(script|style)\b[^>]*>.*?</\1>", "", raw, flags=re.S | re.I)
+    return raw, html.unescape(re.sub(r"<[^>]+>", "", shown))
 
 
 def test_grading_went_as_planned(small_course):
@@ -145,10 +146,22 @@ def test_feedback_shows_the_message_and_hides_the_hidden_tests(small_course):
     assert "Traceback (most recent call last)" not in text
 
 
+def plain_nbgrader_feedback(root, folder):
+    """nbgrader's API with nbgrader's own feedback (its preprocessors, its page) writing
+    to `folder`: what the course's configuration replaces."""
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import GetGrades
+
+    return pipeline.open_api(root, CourseDirectory={"feedback_directory": str(folder)},
+                             GenerateFeedback={"preprocessors": [GetGrades, CSSHTMLHeaderPreprocessor],
+                                               "exporter_class": HTMLExporter})
+
+
 def test_the_leak_check_can_fail(small_course, tmp_path):
     """nbgrader's plain feedback shows the hidden tests: the check above would see them."""
     root, _ = small_course
-    api = pipeline.open_api(root, CourseDirectory={"feedback_directory": str(tmp_path / "plain")})
+    api = plain_nbgrader_feedback(root, tmp_path / "plain")
     assert api.generate_feedback(A, "bug-2d", force=True)["success"]
     _, text = _text(tmp_path / "plain" / "bug-2d" / A / f"{A}.html")
     assert HIDDEN_LINES[0] in text and str(SECRET_SEED) in text
@@ -259,11 +272,35 @@ def test_feedback_runs_none_of_the_students_scripts(small_course, tmp_path):
     assert _active_payloads(raw) == [], _active_payloads(raw)
     assert "<b>kept bold</b>" in raw, "harmless HTML should survive sanitising"
     assert "window.__pwned_out" in raw and "window.__pwned_md" in raw, "shown as text, not dropped"
-    # nbgrader's own feedback runs them: the check above can fail
-    api = pipeline.open_api(root, CourseDirectory={"feedback_directory": str(tmp_path / "plain")})
-    assert api.generate_feedback(A, "html-output", force=True)["success"]
-    plain_raw = (tmp_path / "plain" / "html-output" / A / f"{A}.html").read_text(encoding="utf-8")
-    assert len(_active_payloads(plain_raw)) >= 4, _active_payloads(plain_raw)
+    # the autograded notebook itself holds nothing active (what the formgrader shows)
+    graded = nbformat.read(root / "autograded" / "html-output" / A / f"{A}.ipynb", as_version=4)
+    kept = {key for cell in graded.cells for o in cell.get("outputs", []) for key in o.get("data", {})}
+    assert kept <= {"text/plain", "text/html", "image/png"}, kept
+    assert "<b>kept bold</b>" in nbformat.writes(graded)
+    assert _active_payloads(nbconvert_html(graded)) == []
+    # the same outputs unsanitized, through nbconvert's plain exporter, run: the check can fail
+    assert len(_active_payloads(nbconvert_html(unsanitized_payloads()))) >= 4
+
+
+def nbconvert_html(nb):
+    """`nb` as nbconvert's HTMLExporter renders it without any configuration."""
+    from nbconvert.exporters import HTMLExporter
+
+    return HTMLExporter().from_notebook_node(nb)[0]
+
+
+def unsanitized_payloads():
+    """A notebook holding STUDENT_HTML's outputs and STUDENT_MARKDOWN as a kernel and a
+    student would leave them."""
+    from nbformat.v4 import new_output
+
+    code = new_code_cell(STUDENT_HTML, outputs=[
+        new_output("display_data", {"text/html": "<b>kept bold</b><script>window.__pwned_out = 1</script>"
+                                                 '<img src=x onerror="window.__pwned_img = 1">'}),
+        new_output("display_data", {"application/javascript": "window.__pwned_js = 1"}),
+        new_output("display_data", {"image/svg+xml": '<svg xmlns="http://www.w3.org/2000/svg">'
+                                                     "<script>window.__pwned_svg = 1</script></svg>"})])
+    return new_notebook(cells=[code, new_markdown_cell(STUDENT_MARKDOWN)])
 
 
 def test_report_shows_a_hostile_student_id_escaped(small_course):

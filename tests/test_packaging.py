@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 STUDENT_MODULES = ["gradcheck", "data", "env", "trusted"]
 # Only grading, the instructor's command line or the tests need these.
 NOT_FOR_STUDENTS = {"dask", "distributed", "psycopg2", "psycopg2-binary", "playwright",
-                    "pytest", "pytest-xdist"}
+                    "pytest", "pytest-xdist", "django-static-mathjax"}
 STUDENT_SET = {"numpy", "matplotlib", "scikit-learn", "tqdm", "jupyterlab", "nbgrader"}
 
 

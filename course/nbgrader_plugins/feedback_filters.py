@@ -2,37 +2,33 @@
 
 nbgrader's own ``generate_feedback`` renders the autograded notebook as it is:
 the hidden tests that OverwriteCells put back into every test cell, and the full
-traceback of every failure, whose context lines quote hidden-test source. This
-module adds two nbconvert preprocessors to nbgrader's GenerateFeedback, after
-its GetGrades (which reads the scores from the gradebook):
+traceback of every failure, whose context lines quote hidden-test source.
+nbgrader_config.py sets ``GenerateFeedback.preprocessors`` to :func:`preprocessors`:
+nbgrader's GetGrades (which reads the scores from the gradebook), then
 
 - ``HideHiddenTests``: in every cell, drops the ``### BEGIN HIDDEN TESTS`` ...
   ``### END HIDDEN TESTS`` region from the source; in test cells, reduces each
   error to ``Name: message`` plus the frames of the student's own cells (where
   in *their* code it failed), dropping every frame of the test cell itself and
   of library code; strips the quoted source line from warnings on stderr.
-- ``SanitizeStudentHTML``: nbconvert's SanitizeHTML (bleach) over everything a
-  student could have written or produced: every output (HTML is cleaned, JavaScript,
-  SVG and other active types are dropped), every raw cell and every markdown cell
-  except the instructor's locked ones, which OverwriteCells restored from the
-  gradebook. A student's own page thus runs none of the student's scripts.
-- ``FeedbackSummary``: puts a table at the top of the page, one row per
-  problem: its score and, for a problem that lost points, the teaching message.
+- ``SanitizeStudentHTML`` (course.nbgrader_plugins.student_html): nothing the student
+  wrote or displayed runs in the page.
+- ``FeedbackSummary``: one row per problem, its score and, for a problem that lost
+  points, the teaching message, which the page's template
+  (course.nbgrader_plugins.feedback_page) puts at the top.
 
-Nothing else changes: the page is nbgrader's feedback HTML, written to
-``feedback/<student>/<assignment>/<notebook>.html``. Everything quoted from a
-submission is HTML-escaped.
+so that ``nbgrader generate_feedback``, the formgrader's button and
+``python -m course feedback`` write the same page, to
+``feedback/<student>/<assignment>/<notebook>.html``.
 """
 
-import html
 import re
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Any, Bool, List, Unicode
 
 from course.nbgrader_plugins import cells
+from course.nbgrader_plugins.student_html import SanitizeStudentHTML
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _CELL_FRAME = re.compile(r"^\s*Cell\s+In\s*\[(\d+)\]")
@@ -143,30 +139,6 @@ class HideHiddenTests(NbGraderPreprocessor):
         return cell, resources
 
 
-# What a student's HTML output may keep (bleach's default, plus tables and plain
-# layout, so that a DataFrame still reads as a table); no attributes but links' href
-# (http, https, mailto) and titles: no style, no event handlers.
-SAFE_TAGS = sorted({"a", "abbr", "acronym", "b", "blockquote", "code", "em", "i", "li", "ol",
-                    "strong", "ul", "p", "br", "hr", "pre", "span", "div", "sub", "sup",
-                    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"})
-SAFE_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "acronym": ["title"]}
-
-
-class SanitizeStudentHTML(SanitizeHTML):
-    """nbconvert's SanitizeHTML, except for the instructor's locked markdown cells."""
-
-    # nbconvert's preprocessors are off unless enabled; nbgrader's are on.
-    enabled = Bool(True).tag(config=True)
-    tags = List(Unicode(), default_value=SAFE_TAGS).tag(config=True)
-    attributes = Any(default_value=SAFE_ATTRIBUTES).tag(config=True)
-
-    def preprocess_cell(self, cell, resources, index):
-        if (cell.get("cell_type") == "markdown" and cells.is_locked(cell) and cells.grade_id(cell)
-                and not cells.is_solution(cell)):
-            return cell, resources  # the instructor's text, put back by OverwriteCells
-        return super().preprocess_cell(cell, resources, index)
-
-
 def problem_rows(nb):
     """[(grade_id, score, points, message or None)] for the graded cells of a
     notebook after nbgrader's GetGrades (which puts score and points in the
@@ -204,53 +176,26 @@ def _num(value):
     return "-" if value is None else f"{float(value):g}"
 
 
-def summary_html(rows):
-    """The per-problem table (HTML; every value escaped)."""
-    esc = html.escape
-    lost = sum(1 for r in rows if r[3])
-    parts = ['<div class="course-feedback-summary">',
-             f"<h2>Your results: {len(rows) - lost} of {len(rows)} problems passed</h2>",
-             "<p>Each failed test says what is wrong and the likely cause. Hidden tests "
-             "(fresh random inputs, shapes, edge cases) are not shown; their messages are.</p>",
-             '<table class="table table-condensed">',
-             "<tr><th>problem</th><th>score</th><th>what went wrong</th></tr>"]
-    for grade_id, score, points, message in rows:
-        if message:
-            what = ('<code style="white-space:pre-wrap;color:#a00">'
-                    + esc(message).replace("\n", "<br>") + "</code>")
-        else:
-            what = '<span style="color:#2a7a2a">passed</span>'
-        parts.append(f'<tr><td><a href="#{esc(grade_id)}">{esc(grade_id)}</a></td>'
-                     f"<td>{_num(score)} / {_num(points)}</td><td>{what}</td></tr>")
-    parts += ["</table>", "</div>"]
-    # A markdown cell renders a raw HTML block as it is, provided the block holds
-    # no blank line (escaped newlines became <br> above).
-    return "\n".join(parts)
+def summary(rows):
+    """What the page's summary shows: {"problems": [{grade_id, score, points, message}],
+    "passed": how many lost nothing}; scores as text ("-" when not graded yet)."""
+    problems = [{"grade_id": grade_id, "score": _num(score), "points": _num(points), "message": message}
+                for grade_id, score, points, message in rows]
+    return {"problems": problems, "passed": sum(1 for p in problems if not p["message"])}
 
 
 class FeedbackSummary(NbGraderPreprocessor):
-    """Put a table of problems, scores and teaching messages at the top."""
+    """The table of problems, scores and teaching messages, for the page's template
+    (course.nbgrader_plugins.feedback_page) to put at the top: resources["course_feedback"]."""
 
     def preprocess(self, nb, resources):
-        from nbformat.v4 import new_markdown_cell
-
-        rows = problem_rows(nb)
-        if rows:
-            cell = new_markdown_cell(summary_html(rows))
-            if nb.get("nbformat_minor", 0) < 5:
-                cell.pop("id", None)  # cell ids exist from nbformat 4.5 on
-            nb.cells.insert(0, cell)
+        resources["course_feedback"] = summary(problem_rows(nb))
         return nb, resources
 
 
 def preprocessors():
-    """GenerateFeedback's preprocessor list: nbgrader's, with ours after GetGrades."""
+    """GenerateFeedback's preprocessor list (nbgrader_config.py sets it): nbgrader's, with
+    ours after GetGrades (which reads the scores from the gradebook)."""
     from nbgrader.preprocessors import GetGrades
 
-    # Sanitising before the summary: the summary is our own HTML, escaped where it quotes.
     return [GetGrades, HideHiddenTests, SanitizeStudentHTML, FeedbackSummary, CSSHTMLHeaderPreprocessor]
-
-
-def overrides():
-    """Configuration for course.admin.course_dir.open_api that makes nbgrader's feedback safe."""
-    return {"GenerateFeedback": {"preprocessors": preprocessors()}}

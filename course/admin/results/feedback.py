@@ -1,11 +1,12 @@
-"""Feedback pages for students: nbgrader's generate_feedback with the course's filters.
+"""Feedback pages for students: nbgrader's generate_feedback, as the course configures it.
 
-The filters (hidden tests removed, student HTML sanitized, a summary of problems at the
-top) are ``course.nbgrader_plugins.feedback_filters``; this module runs them.
+nbgrader_config.py gives GenerateFeedback the course's filters (hidden tests removed,
+student HTML sanitized, a summary of problems at the top: course.nbgrader_plugins) and
+page (course.nbgrader_plugins.feedback_page), so this writes the same page as
+``nbgrader generate_feedback`` and the formgrader's button.
 """
 
 from course.admin.course_dir import open_api, quiet, raise_on_failure
-from course.nbgrader_plugins.feedback_filters import overrides
 
 
 def generate(root, assignment, student=None):
@@ -14,7 +15,7 @@ def generate(root, assignment, student=None):
     Writes feedback/<student>/<assignment>/<notebook>.html; raises CourseError
     if nbgrader fails.
     """
-    api = open_api(root, **overrides())
+    api = open_api(root)
     with quiet():
         if student is None:
             result = api.generate_feedback(assignment, force=True)
