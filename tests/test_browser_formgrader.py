@@ -14,7 +14,8 @@ script with the server's origin would use to act as the instructor). In Debian's
 
 run no payload and send no such request. The same payloads in nbconvert's plain HTML do
 run in the same browser: the checks can fail. The feedback page's math is typeset with the
-network cut off (MathJax comes from a package, inlined), and a screenshot is kept.
+network cut off (MathJax comes from a package, inlined), and a screenshot is kept. The
+formgrader's *Generate feedback* button writes the page `python -m course feedback` wrote.
 """
 
 import shutil
@@ -88,12 +89,15 @@ def hostile_course(tools, tmp_path_factory):  # noqa: F811
     results = {r.student: r for r in pipeline.grade(root, A, progress=False)}
     assert {s: r.status for s, r in results.items()} == {"mallory": "graded", "legacy": "graded"}, results
     raw = _unsanitize(root, "legacy")
-    feedback.generate(root, A, "mallory")
+    feedback.generate(root, A, "mallory")  # what `python -m course feedback` runs
+    page = root / "feedback" / "mallory" / A / f"{A}.html"
+    by_course = page.read_bytes()
     api = pipeline.open_api(root)
     with api.gradebook as gb:
         ids = {s: gb.find_submission_notebook(A, A, s).id for s in ("mallory", "legacy")}
     with test_browser.running_lab(home, root) as (base, token):
-        yield {"root": root, "base": base, "token": token, "ids": ids, "raw": raw, "home": home}
+        yield {"root": root, "base": base, "token": token, "ids": ids, "raw": raw, "home": home,
+               "by_course": by_course}
 
 
 def _watch(page):
@@ -201,3 +205,21 @@ def test_feedback_page_runs_nothing_and_typesets_math_offline(hostile_course, br
     assert markers == [], markers
     assert fetched == [], f"the feedback page asked the network for {fetched}"
     assert not wide, "the feedback page scrolls sideways"
+
+
+def test_formgrader_generate_feedback_button_writes_the_course_page(hostile_course, browser):  # noqa: F811
+    """The formgrader's *Generate feedback* button (nbgrader's API in the server, reading only
+    nbgrader_config.py) writes the page `python -m course feedback` wrote, byte for byte."""
+    lab = hostile_course
+    path = lab["root"] / "feedback" / "mallory" / A / f"{A}.html"
+    path.unlink()
+    page = browser.new_page()
+    try:
+        page.goto(f"{lab['base']}/formgrader/manage_submissions/{A}/?token={lab['token']}", timeout=120_000)
+        row = page.locator("tr", has_text="mallory")
+        row.locator(".generate-feedback a").click(timeout=60_000)
+        page.get_by_text("Successfully generated feedback").wait_for(timeout=120_000)
+    finally:
+        page.close()
+    assert path.is_file(), "the button wrote no feedback page"
+    assert path.read_bytes() == lab["by_course"], "the button's page differs from `python -m course feedback`'s"
