@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from course.admin.grading.audit import audit_notebook, audit_source, audit_submission, summarize
+from course.nbgrader_plugins.audit import audit_notebook, audit_source, audit_submission, summarize
 
 
 def kinds(source):

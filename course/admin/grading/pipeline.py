@@ -62,10 +62,15 @@ def require_sandbox():
 
 def register_students(root, students, db_url=None):
     """Create the students in the gradebook (at `db_url`, default the configuration's)
-    before parallel workers start, so that no two workers race to insert the same row."""
+    before parallel workers start, so that no two workers race to insert the same row.
+    An id that is no valid student id is left out: grading refuses it, and a refused id
+    never enters the gradebook (where the formgrader would show it)."""
+    from course.nbgrader_plugins.intake import valid_id
+
     with open_gradebook(root, db_url=db_url) as gb:
         for student in students:
-            gb.update_or_create_student(student)
+            if valid_id(student):
+                gb.update_or_create_student(student)
 
 
 def grade(root, assignment, students=None, workers=1, progress=True, retries=None, db_url=None):

@@ -13,7 +13,7 @@ FAILED = "failed"  # every attempt to grade the submission failed (not the stude
 @dataclass
 class GradingResult:
     """student, assignment: ids; status: graded, flagged, not graded, crashed, timed out,
-    time budget exhausted, needs manual grading or failed (course.admin.grading.status);
+    time budget exhausted, needs manual grading or failed (course.nbgrader_plugins.statuses);
     notes: what the instructor should know, one sentence each; sandboxed: whether student
     code ran in the sandbox (None when none ran); success: nbgrader's autograde ran;
     seconds: wall time of this attempt; log: nbgrader's error and log when it failed."""
