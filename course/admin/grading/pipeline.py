@@ -91,7 +91,8 @@ def grade(root, assignment, students=None, workers=1, progress=True, retries=Non
     if not students:
         return []
     require_sandbox()  # before any grade is touched
-    register_students(root, students, db_url)
+    # nbgrader adds each student it grades to the gradebook, as for `nbgrader autograde`:
+    # one row per student, so parallel workers never insert the same one.
     retries = pool.DEFAULT_RETRIES if retries is None else retries
     bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="nb", disable=not progress)
 
