@@ -38,6 +38,6 @@ def forget_failed(root, assignment, student, db_url=None):
     its grades leave the gradebook (at `db_url`, default the configuration's) and its
     half-written autograded copy goes."""
     config = load_config(root)
+    shutil.rmtree(autograded_folder(root, assignment, student), ignore_errors=True)
     statuses.forget_grades(db_url or config.CourseDirectory.db_url, config.CourseDirectory.course_id,
                            assignment, student)
-    shutil.rmtree(autograded_folder(root, assignment, student), ignore_errors=True)
