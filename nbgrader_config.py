@@ -71,6 +71,20 @@ from course.nbgrader_plugins.grading_config import OFF_VALUES, configure_nbgrade
 configure_nbgrader(c, sandbox=os.environ.get("COURSE_SANDBOX", "").strip().lower() not in OFF_VALUES,
                    max_bytes=64 * 1024, time_budget=300)
 
+# --- Grading protections, whichever way grading starts ----------------------------
+# `nbgrader autograde`, the formgrader's Autograde button (NbGraderAPI.autograde) and
+# `python -m course grade` all run nbgrader's Autograde, which reads only this file. It
+# builds this exporter once per run, after listing the submissions and before touching
+# any (course/nbgrader_plugins/autograde_guard.py): each submission goes through intake
+# (a student id of letters, digits and . _ @ - only; links, pipes, devices and unsafe
+# names set aside unread; SubmissionLimits), mending and the static audit. A refused
+# submission is never copied, run or added to the gradebook, and says why in
+# grading/<assignment>.json, where every graded one gets its status too.
+c.Autograde.exporter_class = "course.nbgrader_plugins.autograde_guard.GuardedAutogradeExporter"
+# Bounds on one notebook, checked before it is parsed and before any kernel starts.
+c.SubmissionLimits.max_notebook_mb = 20.0
+c.SubmissionLimits.max_cells = 1000
+
 # nbgrader gives 0 points to a test cell with *any* output on stderr. Warnings
 # (a DeprecationWarning from a library, a RuntimeWarning from numpy) and tqdm
 # progress bars are not failures, so drop those stderr outputs before grading.

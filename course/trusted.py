@@ -10,7 +10,7 @@ The check looks at what a replacement cannot hide without effort: numpy's
 functions are ufuncs or functions defined in numpy's own files, builtins are
 built-in functions, and the course helpers are defined in course/gradcheck.py
 and course/trusted.py. A determined attacker inside the same process can get
-around any in-process check; the static audit (course.admin.grading.audit) and the
+around any in-process check; the static audit (course.nbgrader_plugins.audit) and the
 sandboxed kernel close what this cannot.
 """
 

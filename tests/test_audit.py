@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from course.admin.grading.audit import audit_notebook, audit_source, audit_submission, summarize
+from course.nbgrader_plugins.audit import audit_notebook, audit_source, audit_submission, summarize
 
 
 def kinds(source):
@@ -157,3 +157,14 @@ def test_audit_submission_reads_a_folder_and_survives_broken_json(tmp_path):
     assert out[0].startswith("A.ipynb: cell 0") and "kill_kernel" in out[0], out
     assert len(out) == 2 and out[1].startswith("B.ipynb: not audited"), out
     assert any("unparsed" in line for line in audit_submission(tmp_path, include_info=True))
+
+
+def test_magics_are_read_as_ipython_reads_them():
+    """IPython's own TransformerManager reads the magics: a %%time body is audited on its
+    own lines, text inside a string is never a shell escape, %%html and `obj?` run nothing."""
+    found = audit_source("%%time\nimport numpy as np\nnp.allclose = None")
+    assert [(f.kind, f.line) for f in found] == [("patch_module", 3)], [str(f) for f in found]
+    assert audit_source('doc = """\n!rm -rf ~\n"""\nprint(doc)\nlen?') == []
+    assert audit_source("%%html\n<b onclick='x'>hi</b>") == []
+    found = audit_source("import numpy as np\nx = 1\nout = !cat ../../../source/A/A.ipynb")
+    assert {(f.kind, f.line) for f in found} == {("subprocess", 3), ("file_access", 3)}, [str(f) for f in found]

@@ -74,7 +74,7 @@ def test_a_cell_without_nbgrader_metadata_plays_no_role():
 @pytest.mark.parametrize("damaged", ["ex_test", 3, ["grade_id", "ex"], True])
 def test_damaged_metadata_reads_as_none_but_is_still_there(damaged):
     """A hand-edited submission may put anything under "nbgrader": no reader fails on it,
-    and has_nbgrader_meta still sees it, so that course.admin.grading.repair can remove it."""
+    and has_nbgrader_meta still sees it, so that course.nbgrader_plugins.repair can remove it."""
     cell = new_code_cell("x = 1")
     cell.metadata["nbgrader"] = damaged
     assert cells.nbgrader_meta(cell) == {}

@@ -62,16 +62,54 @@ def cmd_grade(args):
     if getattr(args, "no_sandbox", False):
         # Through the environment: worker processes and the configuration read it.
         os.environ["COURSE_SANDBOX"] = "off"
+    db_url = getattr(args, "db_url", None)  # set by --db (scale.cmd_grade)
+    pipeline.require_built(args.root, args.assignment, db_url)
+    students = args.students
+    if students is not None:
+        _require_known_students(args.root, args.assignment, students, db_url)
+    elif not pipeline.submitted_students(args.root, args.assignment):
+        print(f"No submissions of {args.assignment} to grade: submitted/<student>/{args.assignment}/ is "
+              f"empty. Collect them first (python -m course collect {args.assignment}, or collect-zip "
+              "for an LMS download).", file=sys.stderr)
+        return 1
     sandboxed, how = pipeline.require_sandbox()
     if not sandboxed:
         print("WARNING: grading WITHOUT the sandbox, as asked (--no-sandbox / COURSE_SANDBOX=off): "
               "student code can read source/ and the gradebook and change any grade.", file=sys.stderr)
-    results = pipeline.grade(args.root, args.assignment, args.students, workers=args.workers,
-                             retries=getattr(args, "retries", None),
-                             db_url=getattr(args, "db_url", None))  # set by --db (scale.cmd_grade)
+    results = pipeline.grade(args.root, args.assignment, students, workers=args.workers,
+                             retries=getattr(args, "retries", None), db_url=db_url,
+                             force=getattr(args, "force", False))
     for line in summary_lines(args.assignment, results):
         print(line)
     return 1 if any_failed(results) else 0
+
+
+def _require_known_students(root, assignment, students, db_url=None):
+    """CourseError naming the roster when a --students id has no submission and is not on the
+    roster (a typo): nothing is graded and nothing is added to the gradebook."""
+    from course.admin.course_dir import open_gradebook
+
+    coursedir = pipeline.course_directory(root)
+    with open_gradebook(root, db_url=db_url) as gb:
+        roster = {s.id for s in gb.students}
+    unknown = [s for s in students if s not in roster
+               and not os.path.lexists(coursedir.format_path(coursedir.submitted_directory, s, assignment))]
+    if unknown:
+        raise pipeline.CourseError(
+            f"{', '.join(map(repr, unknown))}: not on the roster (the gradebook's {len(roster)} students; "
+            "python -m course students list) and no submission in "
+            f"submitted/<student>/{assignment}/. A typo? Nothing was graded.")
+
+
+def positive_int(text):
+    """argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
 
 
 def cmd_feedback(args):
@@ -186,7 +224,10 @@ def build_parser():
     p = sub.add_parser("grade", help="autograde the submissions of one assignment")
     p.add_argument("assignment")
     p.add_argument("--students", nargs="*", default=None, help="only these students")
-    p.add_argument("--workers", type=int, default=1, help="grading processes at once (default 1)")
+    p.add_argument("--workers", type=positive_int, default=1, help="grading processes at once (default 1)")
+    p.add_argument("--force", action="store_true",
+                   help="grade again the submissions unchanged since their last grading (same files, "
+                        "release and configuration), which are otherwise skipped")
     p.add_argument("--retries", type=int, default=None,
                    help="extra attempts for a submission whose grading raised or whose worker died "
                         "(default 2); after them its status is `failed`")

@@ -70,6 +70,14 @@ def load_config(root, **overrides):
     return config
 
 
+def course_directory(root, config=None):
+    """nbgrader's CourseDirectory of the course at `root` (its config loaded here unless
+    given): where each step's folders are, by CourseDirectory.format_path."""
+    from nbgrader.coursedir import CourseDirectory
+
+    return CourseDirectory(config=config if config is not None else load_config(root))
+
+
 @contextlib.contextmanager
 def quiet(level=logging.WARNING):
     """Silence nbgrader's and the Jupyter client's chatter below `level` for a block."""

@@ -289,7 +289,7 @@ def _run_directly(root, assignment, chosen, workers, timeout, progress):
     return outcomes
 
 
-_SCORED = ("graded", "flagged")  # course.admin.grading.status: statuses whose scores stand as computed
+_SCORED = ("graded", "flagged")  # course.nbgrader_plugins.statuses: statuses whose scores stand as computed
 
 
 def _run_through_pipeline(root, assignment, chosen, workers, timeout, progress):

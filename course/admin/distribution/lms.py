@@ -205,10 +205,10 @@ def plan(root, assignment, zip_path):
 
 def member_limit(root, config):
     """Bytes one collected notebook may inflate to."""
-    from course.admin.grading.intake import limits
+    from course.nbgrader_plugins.intake import SubmissionLimits
 
     nbgrader_cap = int(config.CourseDirectory.get("max_file_size", 100000)) * 1000
-    return int(min(nbgrader_cap, limits(root).max_notebook_mb * 1e6))
+    return int(min(nbgrader_cap, SubmissionLimits(config=config).max_notebook_mb * 1e6))
 
 
 CHUNK = 64 * 1024  # bytes inflated at a time: the most memory one member takes

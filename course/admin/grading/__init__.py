@@ -1,4 +1,5 @@
-"""Grading: ``pipeline.grade`` takes each submission through ``status.precheck`` (intake,
-``repair``), ``autograde.autograde_one`` (nbgrader autograde in the sandboxed kernel, with
-the static ``audit``) and ``status.classify``, and records its status; ``pool`` runs many
-in local processes and ``scale`` on a Dask cluster, both through ``autograde_one``."""
+"""Grading: ``pipeline.grade`` runs nbgrader's autograde on each submission
+(``autograde.autograde_one``, through nbgrader's API as the formgrader's button does); intake,
+mending, the audit and the statuses happen inside nbgrader, through the plugins
+nbgrader_config.py names (course.nbgrader_plugins.autograde_guard). ``pool`` runs many in
+local processes and ``scale`` on a Dask cluster; ``status`` keeps what comes back."""

@@ -13,7 +13,7 @@ FAILED = "failed"  # every attempt to grade the submission failed (not the stude
 @dataclass
 class GradingResult:
     """student, assignment: ids; status: graded, flagged, not graded, crashed, timed out,
-    time budget exhausted, needs manual grading or failed (course.admin.grading.status);
+    time budget exhausted, needs manual grading or failed (course.nbgrader_plugins.statuses);
     notes: what the instructor should know, one sentence each; sandboxed: whether student
     code ran in the sandbox (None when none ran); success: nbgrader's autograde ran;
     seconds: wall time of this attempt; log: nbgrader's error and log when it failed."""
@@ -27,6 +27,9 @@ class GradingResult:
     seconds: float = 0.0
     log: str = ""
     worker: str = ""  # the machine that graded it (Dask workers fill it in)
+    # Unchanged since its last grading, not graded again (course.admin.grading.incremental):
+    # its status and notes are the recorded ones.
+    skipped: bool = False
     # A shipped submission's autograded files ({relative path: bytes}) on their way back
     # from a Dask worker; taken off on arrival.
     files: dict | None = field(default=None, repr=False)
@@ -51,6 +54,8 @@ def summary_lines(assignment, results, wall=None):
     """The terminal summary of a grading run: a count per status, a warning when student code
     ran unsandboxed, and a line per submission that is not plainly graded. wall: the run's
     wall time in seconds (the summary then gives the rate), else the sum of the attempts'."""
+    skipped = [r for r in results if r.skipped]
+    results = [r for r in results if not r.skipped]
     counts = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
@@ -58,8 +63,11 @@ def summary_lines(assignment, results, wall=None):
         took = f"({sum(r.seconds for r in results):.1f} s of grading)"
     else:
         took = f"in {wall:.1f} s ({60 * len(results) / wall if wall > 0 else 0:.1f}/min)"
-    lines = [f"{assignment}: {len(results)} submissions {took}: "
-             + ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))]
+    lines = [f"{assignment}: {len(results)} submissions {took}"
+             + (": " + ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) if counts else "")]
+    if skipped:
+        lines.append(f"  {len(skipped)} unchanged since their last grading (same files, release and "
+                     "configuration): not graded again, their statuses stand (--force grades them again)")
     unsandboxed = sum(1 for r in results if r.sandboxed is False)
     if unsandboxed:
         lines.append(f"  WARNING: student code ran UNSANDBOXED on {unsandboxed} submission(s) "

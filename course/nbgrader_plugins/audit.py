@@ -37,6 +37,7 @@ is flagged too. The sandbox is what stops the access.
 """
 
 import ast
+import functools
 import re
 from dataclasses import asdict, dataclass
 
@@ -141,37 +142,78 @@ def _strings(node):
                           if isinstance(v, ast.Constant) and isinstance(v.value, str))
 
 
-def _clean_source(source):
-    """Python-parseable source with IPython syntax blanked (line numbers kept), and the
-    shell/magic uses found on the way as (line, text)."""
-    lines = source.split("\n")
-    shell = []
-    first = lines[0].strip() if lines else ""
-    if first.startswith("%%"):
-        name = first[2:].split()[0] if len(first) > 2 else ""
-        if name in ("time", "timeit", "capture", "prun"):
-            lines[0] = ""            # the body is Python: audit it
-        elif name in SHELL_MAGICS or name in ("perl", "ruby", "python", "python3", "pypy"):
-            shell.append((1, first))
-            return "", shell         # another program runs the body
-        else:
-            return "", shell         # %%html, %%latex, %%javascript: not run by the kernel
-    for i, line in enumerate(lines):
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
-            if stripped.startswith("!"):
-                shell.append((i + 1, stripped))
-            else:
-                name = stripped[1:].split()[0] if len(stripped) > 1 else ""
-                if name in SHELL_MAGICS:
-                    shell.append((i + 1, stripped))
-            lines[i] = line[: len(line) - len(stripped)] + "pass"
-        elif re.match(r"^\s*\w+\s*=\s*[!%]", line):  # x = !ls  /  x = %sx ls
-            shell.append((i + 1, stripped))
-            lines[i] = re.sub(r"=\s*[!%].*$", "= None", line)
-        elif stripped.endswith("?") and not stripped.startswith("#"):
-            lines[i] = line[: len(line) - len(stripped)] + "pass"
-    return "\n".join(lines), shell
+# Cell magics whose body is Python the kernel runs: audited as such.
+PYTHON_MAGICS = ("time", "timeit", "capture", "prun")
+# Cell magics that hand their body to another program.
+OTHER_PROGRAMS = ("perl", "ruby", "python", "python2", "python3", "pypy")
+
+
+@functools.lru_cache(maxsize=1)
+def _transformer():
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()
+
+
+def _is_ipython_call(node):
+    """`get_ipython().<method>(constant, ...)`, as IPython's transformers write a magic or a
+    shell escape: the method name, else None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return None
+    owner = node.func.value
+    if not (isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "get_ipython"):
+        return None
+    if node.func.attr not in ("system", "getoutput", "run_line_magic", "run_cell_magic"):
+        return None
+    if not node.args or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args):
+        return None
+    return node.func.attr
+
+
+class _Magics(ast.NodeTransformer):
+    """Takes the magics and shell escapes out of a transformed cell's tree (each becomes
+    None), noting shell uses as (line, text) and Python bodies as (first line, source)."""
+
+    def __init__(self):
+        self.shell, self.bodies = [], []
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        method = _is_ipython_call(node)
+        if method is None:
+            return node
+        args = [a.value for a in node.args]
+        line = node.lineno
+        if method in ("system", "getoutput"):
+            self.shell.append((line, "!" + args[0]))
+        elif method == "run_line_magic":
+            name, rest = args[0], args[1] if len(args) > 1 else ""
+            if name in SHELL_MAGICS:
+                self.shell.append((line, f"%{name} {rest}".strip()))
+            elif name in PYTHON_MAGICS:
+                self.bodies.append((line, rest))
+        else:  # run_cell_magic(name, line, body): the body starts on the cell's second line
+            name, rest, body = (args + ["", ""])[:3]
+            if name in SHELL_MAGICS or name in OTHER_PROGRAMS:
+                self.shell.append((line, f"%%{name} {rest}".strip()))
+            elif name in PYTHON_MAGICS:
+                self.bodies.append((line + 1, body))
+            # %%html, %%latex, %%javascript: not run by the kernel
+        return ast.copy_location(ast.Constant(None), node)
+
+
+def _parse_ipython(source):
+    """(tree, shell uses [(line, text)], Python bodies of magics [(first line, source)]) of a
+    cell's source: IPython's own TransformerManager turns its syntax (magics, ``!cmd``,
+    ``x = !cmd``, ``obj?``) into Python, with the cell's line numbers. Raises SyntaxError
+    or ValueError for a cell that is not Python even then."""
+    try:
+        text = _transformer().transform_cell(source)
+    except (SyntaxError, ValueError, IndexError):
+        text = source  # IPython could not read it either: Python's parser says why
+    magics = _Magics()
+    tree = magics.visit(ast.parse(text))
+    return tree, magics.shell, magics.bodies
 
 
 class _Visitor(ast.NodeVisitor):
@@ -414,7 +456,12 @@ def audit_source(source, cell_index=0, grade_id=None, aliases=None):
             seen.add(key)
             findings.append(Finding(cell_index, grade_id, line, kind, message))
 
-    text, shell = _clean_source(source)
+    try:
+        tree, shell, bodies = _parse_ipython(source)
+    except (SyntaxError, ValueError) as e:
+        report(getattr(e, "lineno", 0) or 0, "unparsed",
+               f"not valid Python ({getattr(e, 'msg', e)}): not audited")
+        return findings
     for line, cmd in shell:
         report(line, "subprocess", f"shell or magic command {cmd[:60]!r}")
         for token in re.split(r"\s+", cmd):
@@ -422,13 +469,10 @@ def audit_source(source, cell_index=0, grade_id=None, aliases=None):
             if why:
                 report(line, "file_access", f"{token[:60]!r}: the path {why}")
                 break
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError) as e:
-        report(getattr(e, "lineno", 0) or 0, "unparsed",
-               f"not valid Python ({getattr(e, 'msg', e)}): not audited")
-        return findings
     _Visitor(aliases, report).visit(tree)
+    for first, body in bodies:  # %time x = f(), %%timeit ...: Python the kernel runs
+        for f in audit_source(body, cell_index, grade_id, aliases):
+            report(f.line + first - 1, f.kind, f.message)
     return findings
 
 
