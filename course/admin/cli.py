@@ -75,7 +75,16 @@ def cmd_grade(args):
 
 
 def cmd_feedback(args):
-    for assignment in chosen_assignments(args.root, args.assignments):
+    chosen = chosen_assignments(args.root, args.assignments)
+    if not args.assignments:  # every assignment: those not graded yet are skipped, and said so
+        graded = [a for a in chosen if any((args.root / "autograded").glob(f"*/{a}/*.ipynb"))]
+        for assignment in sorted(set(chosen) - set(graded)):
+            print(f"{assignment}: nothing graded yet, skipped")
+        if not graded:
+            raise pipeline.CourseError("nothing graded yet: autograded/ is empty. "
+                                       "Grade first: python -m course grade ASSIGNMENT")
+        chosen = graded
+    for assignment in chosen:
         feedback.generate(args.root, assignment)
         print(f"feedback/<student>/{assignment}/ written")
     return 0
