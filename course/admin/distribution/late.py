@@ -29,6 +29,7 @@ ASSIGNMENT`` applies it to graded submissions without running them again.
 import sys
 
 from course.admin.course_dir import assignments, load_config, open_gradebook, require_assignment
+from course.admin.results.grades import after_penalty
 from course.nbgrader_plugins.late_policy import DAY, LatePolicy
 
 
@@ -79,7 +80,7 @@ def lateness(root, assignment_ids):
                     "days_late": (f"{sub.total_seconds_late / DAY:.2f}"
                                   if due is not None and sub.timestamp is not None else ""),
                     "late_penalty": f"{penalty:g}",
-                    "total_after_penalty": f"{max(0.0, score - penalty):g}",
+                    "total_after_penalty": f"{after_penalty(score, penalty):g}",
                 }
     return rows
 
