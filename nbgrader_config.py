@@ -92,10 +92,13 @@ c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"Warning|it/s\]|s/it\]"
 
 # --- Validating (students' Validate button and `nbgrader validate`) ---------------
-# nbgrader cuts every line of a failure message at this many columns (default 90).
-# The course's messages put the likely cause at the end of a long line; cut, the
-# hint is lost. Long enough for any message the tests write.
-c.Validator.width = 10000
+# (issue 23, item 8) nbgrader cuts every line of a failure message at Validator.width
+# columns (default 90), losing the likely cause at the end of the course's long lines,
+# and prints "=" * width before each failed cell. This width prints lines whole under
+# a 78-column separator (course/nbgrader_plugins/validate_width.py says how).
+from course.nbgrader_plugins.validate_width import validator_width  # noqa: E402
+
+c.Validator.width = validator_width()
 
 # --- Generating the release -----------------------------------------------------
 # Files nbgrader never copies from source/ (into the release, or from a submission):

@@ -28,3 +28,85 @@ def test_outside_a_course_is_a_clear_error(tmp_path):
     out = _run("build", cwd=tmp_path)
     assert out.returncode == 2
     assert "No nbgrader_config.py found" in out.stderr
+
+
+# -- misuse on a real (tiny) course: a clear error, a non-zero exit, nothing changed (issue 23) --
+import pytest  # noqa: E402
+
+import hostile  # noqa: E402
+import tiny_course as tc  # noqa: E402
+from course.admin.course_dir import open_gradebook  # noqa: E402
+
+ROSTER = "id,first_name,last_name,email\nalice,Alice,Ash,alice@example.edu\nbob,Bob,Birch,bob@example.edu\n"
+
+
+@pytest.fixture
+def tiny(tmp_path_factory, tmp_path, monkeypatch):
+    for name in ("COURSE_EXCHANGE", "COURSE_DB_URL"):
+        monkeypatch.delenv(name, raising=False)
+    root = tc.copy_course(tc.template(tmp_path_factory), tmp_path / "course")
+    (tmp_path / "roster.csv").write_text(ROSTER)
+    return root
+
+
+def _roster_ids(root):
+    with open_gradebook(root) as gb:
+        return sorted(s.id for s in gb.students)
+
+
+def test_an_extension_for_an_id_not_on_the_roster_is_refused(tiny, tmp_path, capsys):
+    code, out = tc.run_cli(capsys, tiny, "late", "hw")
+    assert code == 0, out
+    tc.add_config(tiny, 'c.LatePolicy.due_dates = {"hw": "2026-10-19 23:59 UTC"}\n'
+                        'c.LatePolicy.extensions = {"hw": {"alice": 2}}')
+    code, out = tc.run_cli(capsys, tiny, "late", "hw")
+    assert code == 2 and "the roster is empty" in out and "students import" in out, out
+    code, out = tc.run_cli(capsys, tiny, "students", "import", str(tmp_path / "roster.csv"))
+    assert code == 0, out
+    tc.add_config(tiny, 'c.LatePolicy.extensions = {"hw": {"alcie": 2}}')
+    code, out = tc.run_cli(capsys, tiny, "late", "hw")
+    assert code == 2, out
+    assert "LatePolicy.extensions['hw']['alcie']: 'alcie' is not on the roster" in out, out
+    assert "the roster has alice, bob" in out and "nothing was changed" in out, out
+    with open_gradebook(tiny) as gb:
+        assert gb.find_assignment("hw").duedate is None, "the refused `late` wrote the due date"
+    tc.add_config(tiny, 'c.LatePolicy.extensions = {"hw": {"alice": 2}}')
+    code, out = tc.run_cli(capsys, tiny, "late", "hw")
+    assert code == 0 and "1 extension(s): alice" in out, out
+
+
+def test_feedback_before_grading_says_to_grade_first(tiny, capsys):
+    for args in (["feedback", "hw"], ["feedback"]):
+        code, out = tc.run_cli(capsys, tiny, *args)
+        assert code == 2, out
+        assert "Grade first: python -m course grade" in out and "Traceback" not in out, out
+    assert not (tiny / "feedback").exists()
+
+
+def test_students_import_of_a_folder_says_it_is_a_folder(tiny, tmp_path, capsys):
+    code, out = tc.run_cli(capsys, tiny, "students", "import", str(tmp_path))
+    assert code == 2 and "is a folder, not a CSV file" in out, out
+    assert _roster_ids(tiny) == []
+
+
+def test_students_remove_refuses_grades_without_force(tiny, tmp_path, capsys):
+    code, out = tc.run_cli(capsys, tiny, "students", "import", str(tmp_path / "roster.csv"))
+    assert code == 0, out
+    hostile.write_tiny(tiny, "alice", hostile.answered_tiny(tiny))
+    code, out = tc.run_cli(capsys, tiny, "grade", "hw")
+    assert code == 0 and "1 graded" in out, out
+
+    code, out = tc.run_cli(capsys, tiny, "students", "remove", "bob", "alice")
+    assert code == 2 and "alice: submissions of hw" in out and "--force" in out, out
+    assert _roster_ids(tiny) == ["alice", "bob"], "a refused remove removed someone"
+    code, out = tc.run_cli(capsys, tiny, "students", "remove", "bobby")
+    assert code == 2 and "not in the gradebook: bobby" in out, out
+
+    code, out = tc.run_cli(capsys, tiny, "students", "remove", "bob")
+    assert code == 0 and "removed bob (no grades)" in out, out
+    code, out = tc.run_cli(capsys, tiny, "students", "remove", "alice", "--force")
+    assert code == 0 and "removed alice, with the grades of hw" in out, out
+    assert _roster_ids(tiny) == []
+    with open_gradebook(tiny) as gb:
+        assert list(gb.assignment_submissions("hw")) == []
+    assert (tiny / "submitted" / "alice" / "hw" / "hw.ipynb").is_file(), "files must stay"

@@ -111,7 +111,12 @@ c.LatePolicy.percent_per_day = 10
     assert code == 0 and "3 submissions" in out and "3 graded" in out, out
 
     rows = _export(capsys, course, tmp_path / "grades.csv")
-    assert set(rows) == {"alice", "bob", "carol"}, rows
+    # every roster student has a row: dan never submitted, so 0 and a status that says so
+    assert set(rows) == {"alice", "bob", "carol", "dan"}, rows
+    assert (rows["dan"]["status"], rows["dan"]["total"], rows["dan"]["total_after_penalty"]) == \
+        ("no submission", "0", "0"), rows["dan"]
+    assert (rows["carol"]["first_name"], rows["carol"]["last_name"], rows["carol"]["email"]) == \
+        ("Carol", "Cedar", "carol@example.edu"), rows["carol"]
     # (total, started days late, penalty, total after penalty)
     expected = {"alice": (3, 0, 0, 3), "bob": (1, 2, 0.2, 0.8), "carol": (3, 1, 0.3, 2.7)}
     for student, (total, days, penalty, final) in expected.items():
@@ -126,13 +131,49 @@ c.LatePolicy.percent_per_day = 10
     assert rows["bob"]["due_at"] < rows["carol"]["due_at"] < rows["alice"]["due_at"], \
         "extensions must move the due date of alice (3 days) and carol (1 day)"
 
+    _lms_files_and_report_agree_with_the_export(capsys, course, tmp_path, rows)
+
     # The instructor changes the policy: `late` applies it without grading again.
     tc.add_config(course, 'c.LatePolicy.penalty = "zero"')
     code, out = tc.run_cli(capsys, course, "late", "hw")
     assert code == 0 and "2 late" in out, out
     rows = _export(capsys, course, tmp_path / "grades2.csv")
     finals = {s: float(rows[s]["total_after_penalty"]) for s in rows}
-    assert finals == {"alice": 3, "bob": 0, "carol": 0}, finals
+    assert finals == {"alice": 3, "bob": 0, "carol": 0, "dan": 0}, finals
+
+
+def _lms_files_and_report_agree_with_the_export(capsys, course, tmp_path, rows):
+    """Canvas's and Moodle's import files and the report give every roster student the
+    export's total after penalty (0 for dan, who never submitted)."""
+    import re
+
+    finals = {s: float(r["total_after_penalty"]) for s, r in rows.items()}
+    out = tmp_path / "lms"
+    for layout in ("canvas", "moodle"):
+        code, text = tc.run_cli(capsys, course, "export", "--lms", layout, "--out", str(out))
+        assert code == 0 and f"{layout}-hw.csv: 4 students, 1 without a submission" in text, text
+    with open(out / "canvas-hw.csv", newline="") as f:
+        canvas = list(csv.reader(f))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "hw"], canvas[0]
+    assert canvas[1] == ["Points Possible", "", "", "", "", "3"], canvas[1]
+    assert {r[2]: float(r[5]) for r in canvas[2:]} == finals, canvas
+    assert ["Cedar, Carol", "", "carol", "carol", "", "2.7"] in canvas, canvas
+    with open(out / "moodle-hw.csv", newline="") as f:
+        moodle = list(csv.DictReader(f))
+    assert {r["ID number"]: float(r["hw"]) for r in moodle} == finals, moodle
+    by_id = {r["ID number"]: r for r in moodle}
+    assert by_id["dan"]["Email address"] == "dan@example.edu" and by_id["dan"]["Feedback"] == "no submission"
+    assert by_id["bob"]["Feedback"] == "graded; late penalty 0.2 of 3 points", by_id["bob"]
+
+    code, text = tc.run_cli(capsys, course, "report", "hw")
+    assert code == 0, text
+    page = (course / "reports" / "hw" / "index.html").read_text()
+    for student in ("alice", "bob", "carol"):
+        cells = re.search(rf"<tr><td>{student}</td>.*?data-v=\"([^\"]*)\".*?data-v=\"([^\"]*)\"", page, re.S)
+        assert cells, f"no row for {student} in the report"
+        assert float(cells.group(1)) == pytest.approx(finals[student]), \
+            f"report total of {student}: {cells.group(1)}, the export says {finals[student]} after penalty"
+        assert float(cells.group(2)) == pytest.approx(float(rows[student]["late_penalty"]))
 
 
 def test_release_twice_needs_force_and_collect_needs_a_release(course, capsys):

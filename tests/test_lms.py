@@ -241,3 +241,34 @@ def test_collect_zip_report_escapes_control_characters_in_names(course, tmp_path
     code, out = tc.run_cli(capsys, course, "collect-zip", "hw", str(archive))
     assert code == 0, out
     assert "\x1b" not in out and "NOT A NOTEBOOK (ignored): 's1/\\x1b[2Jnotes.txt'" in out, out
+
+
+def test_a_damaged_newer_file_sets_the_older_copy_aside_and_says_so(course, tmp_path, capsys):
+    """bob's first download was graded; his newer file arrives damaged. Before, the older
+    copy stayed in submitted/ and the next `grade` graded it as current, unreported. Now
+    it is moved aside, its grades leave the gradebook, its status is `not graded`, and
+    the report names bob."""
+    import hostile
+    from course.admin.course_dir import open_gradebook
+    from course.admin.grading import status
+
+    first = _zip(tmp_path / "first.zip", [("bob/hw.ipynb", nbformat.writes(hostile.answered_tiny(course)).encode(),
+                                           (2026, 1, 1, 0, 0, 0))])
+    code, out = tc.run_cli(capsys, course, "collect-zip", "hw", str(first))
+    assert code == 0 and "wrote 1 notebook(s) for 1 student(s)" in out, out
+    code, out = tc.run_cli(capsys, course, "grade", "hw")
+    assert code == 0 and "1 graded" in out, out
+
+    damaged = hostile.lying_zip(tmp_path / "second.zip", "mallory/hw.ipynb", 100, 100,
+                                good=[("bob/hw.ipynb", _notebook_bytes(course, "second"))],
+                                corrupt=["bob/hw.ipynb"])
+    code, out = tc.run_cli(capsys, course, "collect-zip", "hw", str(damaged))
+    assert "DAMAGED OR LYING ABOUT ITS SIZE (not collected): bob/hw.ipynb" in out, out
+    assert "NOT GRADED: bob's newest file is damaged" in out, out
+    assert not (course / "submitted" / "bob" / "hw").exists(), "the older copy is still there to be graded"
+    kept = list((course / "submitted" / "bob" / ".set-aside-hw").glob("superseded-*/hw.ipynb"))
+    assert len(kept) == 1, f"the older copy must be kept aside, found {kept}"
+    with open_gradebook(course) as gb:
+        left = [s.assignment.name for s in gb.find_student("bob").submissions]
+    assert left == [], f"bob's grades of the older copy are still in the gradebook: {left}"
+    assert status.load(course, "hw")["bob"]["status"] == "not graded"

@@ -464,3 +464,34 @@ def test_install_kernelspec_writes_into_a_prefix(tmp_path):
     assert spec["argv"][-2:] == ["-f", "{connection_file}"]
     assert spec["argv"][2].endswith("course/sandbox_kernel/launch.py"), spec["argv"]
     assert ["--memory", "2G"] == spec["argv"][3:5] and spec["interrupt_mode"] == "signal"
+
+
+@needs_sandbox
+def test_grading_keeps_the_kernelspec_in_the_course_folder(tmp_path_factory, tmp_path):
+    """`grade` writes the sandbox's kernelspec into <course>/grading/kernels and starts it
+    from there: it neither rewrites the venv's nor takes another `course-sandbox` found first
+    on the Jupyter path (another course folder's launcher, here a decoy that cannot start).
+    Before, both courses on one venv shared, and rewrote, the venv's kernelspec."""
+    import hostile
+    import tiny_course as tc
+
+    venv_spec = Path(sandbox.kernelspec_dir()) / "kernel.json"
+    before = venv_spec.read_bytes() if venv_spec.exists() else None
+    decoy = tmp_path / "other-course" / "kernels" / sandbox.KERNEL_NAME
+    decoy.mkdir(parents=True)
+    (decoy / "kernel.json").write_text(json.dumps(
+        {"argv": ["/bin/false", "{connection_file}"], "display_name": "another course's", "language": "python"}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURSE_")}
+    env["JUPYTER_PATH"] = str(tmp_path / "other-course")
+    for name in ("a", "b"):
+        root = tc.copy_course(tc.template(tmp_path_factory), tmp_path / name)
+        hostile.write_tiny(root, "alice", hostile.answered_tiny(root))
+        out = subprocess.run([sys.executable, "-m", "course", "--root", str(root), "grade", "hw"],
+                             env=env, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0 and "1 graded" in out.stdout, out.stdout + out.stderr
+        spec = json.loads((root / "grading" / "kernels" / sandbox.KERNEL_NAME / "kernel.json").read_text())
+        assert spec["argv"][:3] == sandbox.kernelspec()["argv"][:3], spec
+        nb = nbformat.read(root / "autograded" / "alice" / "hw" / "hw.ipynb", as_version=4)
+        assert grading_report(nb)["sandboxed"], grading_report(nb)
+    after = venv_spec.read_bytes() if venv_spec.exists() else None
+    assert after == before, "grading rewrote the venv's kernelspec"

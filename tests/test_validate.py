@@ -61,3 +61,33 @@ def test_validate_prints_whole_messages(validated, course_root, assignment):
             if line.startswith("AssertionError") or "Likely cause" in line or "first" in line:
                 assert counts_out(line.strip()) in counts_out(printed), (
                     f"validate cut this line of {student}'s message:\n{line}")
+
+
+def test_validate_prints_a_long_line_whole_under_a_short_separator(tmp_path_factory, tmp_path):
+    """A 400-character message line comes out whole; the separator before the failed cell
+    is 78 "=", not the 10,000 that `Validator.width = 10000` printed (issue 23, item 8)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import nbformat
+
+    import tiny_course as tc
+
+    root = tc.copy_course(tc.template(tmp_path_factory), tmp_path / "course")
+    nb = nbformat.read(root / "release" / "hw" / "hw.ipynb", as_version=4)
+    word = "w" * 400
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "add":
+            cell.source = f"def add(a, b):\n    return '{word}'"
+    nbformat.write(nb, root / "mine.ipynb")
+    out = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "validate", "mine.ipynb"],
+                         cwd=root, capture_output=True, text=True, timeout=300)
+    printed = out.stdout + out.stderr
+    assert "VALIDATION FAILED ON 2 CELL(S)" in printed, printed[-2000:]
+    assert f"AssertionError: add(1, 2) returned {word}, expected 3" in printed, \
+        f"the long line was cut:\n{printed[-3000:]}"
+    separators = [line for line in printed.splitlines() if line and set(line) == {"="}]
+    assert separators and {len(s) for s in separators} == {78}, \
+        f"separator lengths {sorted({len(s) for s in separators})}"
+    assert max(len(line) for line in printed.splitlines()) < 600, "a line far longer than any message"

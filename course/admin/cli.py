@@ -14,7 +14,7 @@ from course.admin.course_dir import chosen_assignments, require_assignment
 from course.admin.distribution import exchange, late, lms, roster
 from course.admin.grading import pipeline, scale, status
 from course.admin.grading.result import any_failed, summary_lines
-from course.admin.results import feedback, grades, report
+from course.admin.results import feedback, grades, lms_export, report
 from course.nbgrader_plugins.late_policy import LatePolicyError
 
 
@@ -113,7 +113,16 @@ def positive_int(text):
 
 
 def cmd_feedback(args):
-    for assignment in chosen_assignments(args.root, args.assignments):
+    chosen = chosen_assignments(args.root, args.assignments)
+    if not args.assignments:  # every assignment: those not graded yet are skipped, and said so
+        graded = [a for a in chosen if any((args.root / "autograded").glob(f"*/{a}/*.ipynb"))]
+        for assignment in sorted(set(chosen) - set(graded)):
+            print(f"{assignment}: nothing graded yet, skipped")
+        if not graded:
+            raise pipeline.CourseError("nothing graded yet: autograded/ is empty. "
+                                       "Grade first: python -m course grade ASSIGNMENT")
+        chosen = graded
+    for assignment in chosen:
         feedback.generate(args.root, assignment)
         print(f"feedback/<student>/{assignment}/ written")
     return 0
@@ -121,10 +130,44 @@ def cmd_feedback(args):
 
 def cmd_export(args):
     chosen = chosen_assignments(args.root, args.assignments)
-    n = grades.export_csv(args.root, args.out, args.assignments or None,
-                          extra_columns=late.export_columns(
-                              args.root, chosen, status.export_columns(args.root, chosen)))
-    print(f"wrote {n} rows to {args.out}")
+    if args.lms:
+        return _export_lms(args, chosen)
+    out = args.out or "grades.csv"
+    n = export_all(args.root, out, args.assignments or None, chosen)
+    print(f"wrote {n} rows to {out}")
+    return 0
+
+
+def export_all(root, out, assignment_ids, chosen):
+    """The full export (every problem, status, lateness, the roster's names): its row count."""
+    return grades.export_csv(root, out, assignment_ids, roster=roster.students(root),
+                             extra_columns=late.export_columns(root, chosen, status.export_columns(root, chosen)))
+
+
+def _export_lms(args, chosen):
+    people = roster.students(args.root)
+    if not people:
+        raise pipeline.CourseError("the roster is empty: an LMS file has one row per roster student. "
+                                   "Import it first: python -m course students import roster.csv")
+    out_dir = Path(args.out or "exports")
+    with_grades = {r["assignment"] for r in grades.scores(args.root, chosen)}
+    written = 0
+    for assignment in chosen:
+        if assignment not in with_grades and not status.load(args.root, assignment):
+            print(f"{assignment}: nothing graded yet, no file")
+            continue
+        path, rows = lms_export.write(args.root, assignment, args.lms, out_dir, people)
+        written += 1
+        missing = [r["id"] for r in rows if r["status"] == "no submission"]
+        print(f"wrote {path}: {len(rows)} students, {len(missing)} without a submission (0 points)")
+        blank = [r["id"] for r in rows if r["score"] is None]
+        if blank:
+            print(f"  LEFT BLANK (grading failed, not the student's fault; grade again): {', '.join(blank)}")
+        outside = lms_export.off_roster(args.root, assignment, people)
+        if outside:
+            print(f"  NOT ON THE ROSTER (no row; import them or remove their folders): {', '.join(outside)}")
+    if not written:
+        raise pipeline.CourseError("nothing graded yet: no file written. Grade first: python -m course grade ASSIGNMENT")
     return 0
 
 
@@ -171,9 +214,7 @@ def run_demo(root, workers=2, bugs=3):
 
     def export():
         out = root / "grades.csv"
-        chosen = pipeline.assignments(root)
-        n = grades.export_csv(root, out, None, extra_columns=late.export_columns(
-            root, chosen, status.export_columns(root, chosen)))
+        n = export_all(root, out, None, pipeline.assignments(root))
         print(f"wrote {n} rows to {out}")
         return 0
 
@@ -240,8 +281,16 @@ def build_parser():
     p.add_argument("assignments", nargs="*")
     p.set_defaults(func=cmd_feedback)
 
-    p = sub.add_parser("export", help="write grades as CSV")
-    p.add_argument("--out", default="grades.csv")
+    p = sub.add_parser("export", help="write grades as CSV (all of them, or an LMS gradebook's import file)",
+                       description="Without --lms: one CSV, a row per student and assignment, a column per "
+                                   "problem, status, lateness and the roster's names (--out, default "
+                                   "grades.csv). With --lms canvas|moodle: one file per assignment that "
+                                   "has grades, <layout>-<assignment>.csv in the folder --out (default "
+                                   "exports/), a row per roster student with the total after the late "
+                                   "penalty, in the columns that LMS's gradebook import reads.")
+    p.add_argument("--out", default=None, help="the CSV file, or with --lms the folder")
+    p.add_argument("--lms", choices=lms_export.LAYOUTS, default=None,
+                   help="write the files an LMS gradebook imports")
     p.add_argument("assignments", nargs="*")
     p.set_defaults(func=cmd_export)
 

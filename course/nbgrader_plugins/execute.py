@@ -57,7 +57,7 @@ from nbgrader.preprocessors import Execute, LimitOutput
 from traitlets import Bool, Integer, Unicode
 
 from course.nbgrader_plugins import cells
-from course.sandbox_kernel.host import ensure_kernelspec, ipc_path
+from course.sandbox_kernel.host import course_kernels, ensure_kernelspec, ipc_path, kernel_spec_manager
 from course.sandbox_kernel.launch import log_tail
 from course.sandbox_kernel.names import GUARD_EXTENSION, KERNEL_NAME as SANDBOX_KERNEL
 
@@ -163,10 +163,14 @@ class GuardedExecute(Execute):
         return cut if self._budget_cut else timeout
 
     def create_kernel_manager(self):
+        km = super().create_kernel_manager()
         if self.kernel_name == SANDBOX_KERNEL:
             # Plain `nbgrader autograde` too: the kernelspec exists and starts this Python.
-            ensure_kernelspec()
-        km = super().create_kernel_manager()
+            # It lives in the course folder, not the venv: two courses on one venv each
+            # start their own launcher.
+            kernels = course_kernels(self.config.CourseDirectory.get("root") or os.getcwd())
+            ensure_kernelspec(kernels)
+            km.kernel_spec_manager = kernel_spec_manager(kernels)
         if km.transport == "ipc":
             # One socket prefix per kernel, under this process's folder: grading workers
             # forked from one parent (same configured ip) can never pick the same sockets.

@@ -6,7 +6,10 @@ see). This module
 
 * checks that the machine can provide it: :func:`available` starts the real wrapper once
   with a probe instead of the kernel and checks what the probe saw;
-* writes its kernelspec into the venv: :func:`install_kernelspec`, :func:`ensure_kernelspec`;
+* writes its kernelspec: grading keeps it in the course folder, ``grading/kernels/``
+  (:func:`course_kernels`, :func:`ensure_kernelspec`, :func:`kernel_spec_manager`), so that
+  two course folders on one venv each start their own launcher; :func:`install_kernelspec`
+  writes one into a venv, for Jupyter tools run by hand;
 * gives each grading process its folder of unix sockets: :func:`ipc_path`.
 
 The nbgrader settings that select it are ``course.nbgrader_plugins.grading_config``.
@@ -75,19 +78,37 @@ def kernelspec_dir(prefix=None, name=KERNEL_NAME):
 def install_kernelspec(prefix=None, name=KERNEL_NAME, **limits):
     """Write the kernelspec into ``<prefix>/share/jupyter/kernels/<name>`` (default: this venv).
 
-    Jupyter run from the venv (nbgrader, nbclient) finds it there. Returns the folder.
-    Limits given here become the kernel's defaults; COURSE_SANDBOX_MEMORY, _CPU, _NPROC,
-    _FSIZE, _NOFILE and _TMP_SIZE in the grader's environment override them per run.
+    Jupyter run from the venv finds it there; grading does not look there (it uses the
+    course's own, :func:`ensure_kernelspec`). Returns the folder. Limits given here become
+    the kernel's defaults; COURSE_SANDBOX_MEMORY, _CPU, _NPROC, _FSIZE, _NOFILE and
+    _TMP_SIZE in the grader's environment override them per run.
     """
     folder = kernelspec_dir(prefix, name)
+    _write_spec(folder, kernelspec(python=os.path.join(prefix or sys.prefix, "bin", "python"), **limits))
+    return folder
+
+
+def _write_spec(folder, spec):
     os.makedirs(folder, exist_ok=True)
-    spec = kernelspec(python=os.path.join(prefix or sys.prefix, "bin", "python"), **limits)
     tmp = os.path.join(folder, "kernel.json.tmp")
     with open(tmp, "w") as f:
         json.dump(spec, f, indent=1)
         f.write("\n")
     os.replace(tmp, os.path.join(folder, "kernel.json"))
-    return folder
+
+
+def course_kernels(root):
+    """The folder of a course's own kernelspecs, ``<root>/grading/kernels`` (git-ignored):
+    grading writes and reads the sandbox's kernelspec there, never in the shared venv."""
+    return os.path.join(os.path.abspath(root), "grading", "kernels")
+
+
+def kernel_spec_manager(kernels_dir):
+    """A KernelSpecManager that finds ``course-sandbox`` in ``kernels_dir`` only (and the
+    native python3 kernel, as usual)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KernelSpecManager(kernel_dirs=[kernels_dir])
 
 
 def kernelspec_installed(name=KERNEL_NAME):
@@ -249,8 +270,9 @@ HOW_TO_FIX = (
 
 
 def require(environ=os.environ):
-    """Before grading: (True, how) with the kernelspec current, or (False, why) when the
-    sandbox is explicitly off; raises SandboxUnavailable when it cannot work here."""
+    """Before grading: (True, how), or (False, why) when the sandbox is explicitly off;
+    raises SandboxUnavailable when it cannot work here. (Each grading kernel writes the
+    course's kernelspec as it starts: course.nbgrader_plugins.execute.)"""
     if mode(environ) == "off":
         return False, "the sandbox is turned off (COURSE_SANDBOX=off / --no-sandbox)"
     ok, reason = available()
@@ -258,22 +280,23 @@ def require(environ=os.environ):
         raise SandboxUnavailable(
             "refusing to grade: the grading sandbox does not work on this machine "
             f"({reason}). No grade was touched.\n" + HOW_TO_FIX)
-    ensure_kernelspec()
     return True, reason
 
 
-def ensure_kernelspec():
-    """Install the kernelspec if it is missing, or starts another Python or another copy
-    of the course's launcher than this one (it is then written anew, with default limits)."""
+def ensure_kernelspec(kernels_dir):
+    """Write the kernelspec into ``kernels_dir/course-sandbox`` (course_kernels(root)) if it
+    is missing, or starts another Python or another copy of the course's launcher than this
+    one (it is then written anew, with default limits). Returns its folder."""
+    folder = os.path.join(kernels_dir, KERNEL_NAME)
     expected = kernelspec()["argv"][:3]  # this Python, -I, this course's launcher
     try:
-        from jupyter_client.kernelspec import KernelSpecManager
-
-        current = KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv[:3]
-    except Exception:
+        with open(os.path.join(folder, "kernel.json")) as f:
+            current = json.load(f)["argv"][:3]
+    except (OSError, ValueError, KeyError, TypeError):
         current = None
     if current != expected:
-        install_kernelspec()
+        _write_spec(folder, kernelspec())
+    return folder
 
 
 def main(argv=None):

@@ -26,8 +26,10 @@ After changing a due date, an extension or the policy, ``python -m course late
 ASSIGNMENT`` applies it to graded submissions without running them again.
 """
 
+import sys
 
 from course.admin.course_dir import assignments, load_config, open_gradebook, require_assignment
+from course.admin.results.grades import after_penalty
 from course.nbgrader_plugins.late_policy import DAY, LatePolicy
 
 
@@ -78,9 +80,27 @@ def lateness(root, assignment_ids):
                     "days_late": (f"{sub.total_seconds_late / DAY:.2f}"
                                   if due is not None and sub.timestamp is not None else ""),
                     "late_penalty": f"{penalty:g}",
-                    "total_after_penalty": f"{max(0.0, score - penalty):g}",
+                    "total_after_penalty": f"{after_penalty(score, penalty):g}",
                 }
     return rows
+
+
+def unknown_extension_ids(root, rule):
+    """Problems, as sentences, for extensions given to ids that are not on the roster
+    (the gradebook's students): a typo would give nobody the extension, silently."""
+    given = {(a, s) for a, students in rule.extensions.items() if isinstance(students, dict)
+             for s in students}
+    if not given:
+        return []
+    with open_gradebook(root) as gb:
+        roster = sorted(s.id for s in gb.students)
+    if not roster:
+        return ["LatePolicy.extensions names students but the roster is empty: import it first "
+                "(python -m course students import roster.csv)"]
+    shown = ", ".join(roster[:10]) + (f", ... ({len(roster)} in all)" if len(roster) > 10 else "")
+    return [f"LatePolicy.extensions[{a!r}][{s!r}]: {s!r} is not on the roster "
+            f"(python -m course students list; the roster has {shown})"
+            for a, s in sorted(given) if s not in roster]
 
 
 def _when(moment):
@@ -103,9 +123,12 @@ def cmd_late(args):
         require_assignment(args.root, name)
     rule = policy(args.root)
     problems = rule.check(known)
+    problems += unknown_extension_ids(args.root, rule)
     for line in problems:
         print("CONFIG:", line)
     if problems:
+        print(f"error: {len(problems)} problem(s) in LatePolicy (nbgrader_config.py): "
+              "fix them and run again; nothing was changed", file=sys.stderr)
         return 2
     print(f"late policy: {rule.describe()} (nbgrader_config.py, LatePolicy)")
     for assignment in args.assignments or known:

@@ -253,17 +253,40 @@ def collect_zip(root, assignment, zip_path):
             tempfile.TemporaryDirectory(dir=root, prefix=".collect-zip-") as tmp:
         # Every member is extracted first; a student's earlier copy is replaced only
         # by members that came out whole.
-        by_student = {}
+        by_student, damaged = {}, set()
         for n, ((student, notebook), c) in enumerate(sorted(report["chosen"].items())):
             c["file"] = Path(tmp) / f"{n}.ipynb"
             reason = extract(archive, c["info"], c["file"], report["max_bytes"])
             if reason:
                 report["damaged"].append((c["zip_name"], reason))
+                damaged.add(student)
             else:
                 by_student.setdefault(student, []).append(c)
         for student, chosen in sorted(by_student.items()):
             _write_student(Path(root) / "submitted" / student / assignment, student, chosen, report)
+        # A student whose newest file came out damaged, and nothing else: an older copy
+        # left in submitted/ would be graded as if it were the current one. It goes aside.
+        report["superseded"] = [(student, _set_aside_older(root, assignment, student))
+                                for student in sorted(damaged - set(by_student))
+                                if (Path(root) / "submitted" / student / assignment).exists()]
     return report
+
+
+def _set_aside_older(root, assignment, student):
+    """Move submitted/<student>/<assignment> to its set-aside folder, forget the grades it
+    had and record the status `not graded`; return where it went, relative to root."""
+    from course.admin.grading import status
+    from course.admin.grading.intake import aside_folder
+
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    dest = aside_folder(root, assignment, student) / f"superseded-{stamp}"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(Path(root) / "submitted" / student / assignment, dest)
+    status.forget_failed(root, assignment, student)  # its grades were the earlier copy's
+    status.save(root, assignment, {student: {
+        "status": "not graded", "sandboxed": None,
+        "notes": [f"the newest file in the LMS zip was damaged; the earlier copy is in {dest.relative_to(root)}"]}})
+    return dest.relative_to(root)
 
 
 def _write_student(folder, student, chosen, report):
@@ -309,6 +332,10 @@ def format_report(assignment, report):
         for name, reason in report[key]:
             # a name is the zip's, printed to a terminal: escape control characters
             lines.append(f"  {title}: {name if name.isprintable() else ascii(name)}: {reason}")
+    for student, where in report.get("superseded", []):
+        lines.append(f"  NOT GRADED: {student}'s newest file is damaged; the earlier copy in submitted/ was "
+                     f"moved to {where}, so that it is not graded as current. Ask {student} for the file "
+                     "again, or move it back to grade the earlier one")
     if report["junk"]:
         lines.append(f"  ignored {len(report['junk'])} archiver file(s) (__MACOSX, .DS_Store, ...)")
     if report["late_marked"]:

@@ -37,6 +37,9 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def read_roster(path):
     """([{id, first_name, last_name, email[, lms_user_id]}], [error sentences])."""
     path = Path(path)
+    if path.is_dir():
+        raise CourseError(f"roster {path} is a folder, not a CSV file: name the file, "
+                          f"e.g. {path / 'roster.csv'}")
     if not path.is_file():
         raise CourseError(f"roster {path} does not exist")
     try:
@@ -127,6 +130,41 @@ def students(root):
                 for s in sorted(gb.students, key=lambda s: s.id)]
 
 
+def remove_students(root, ids, force=False):
+    """Remove students from the gradebook, with their submissions and grades when `force`.
+
+    All or nothing: CourseError, removing nobody, when an id is not in the gradebook, or
+    when a student has graded submissions and `force` is false (a typo in ``grade
+    --students`` makes a student without any). Returns {id: [assignments whose
+    submission was removed]}. Files under submitted/ and autograded/ stay where they are.
+    """
+    ids = list(dict.fromkeys(ids))
+    with open_gradebook(root) as gb:
+        known = {s.id: s for s in gb.students}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise CourseError(f"not in the gradebook: {', '.join(unknown)}; nobody removed "
+                              "(python -m course students list shows who is)")
+        graded = {i: sorted(sub.assignment.name for sub in known[i].submissions) for i in ids}
+        holding = {i: a for i, a in graded.items() if a}
+        if holding and not force:
+            lines = [f"{i}: submissions of {', '.join(a)}" for i, a in holding.items()]
+            raise CourseError("these students have grades; nobody removed. Add --force to remove "
+                              "them with their grades:\n  " + "\n  ".join(lines))
+        for i in ids:
+            gb.remove_student(i)
+    return graded
+
+
+def cmd_remove(args):
+    removed = remove_students(args.root, args.ids, force=args.force)
+    for student, gone in removed.items():
+        print(f"removed {student}" + (f", with the grades of {', '.join(gone)}" if gone else " (no grades)"))
+    print(f"{len(removed)} student(s) removed from the gradebook; their folders under submitted/ "
+          "and autograded/ are left as they are")
+    return 0
+
+
 def cmd_import(args):
     new, updated = import_roster(args.root, args.file)
     print(f"imported {new + updated} students from {args.file}: {new} new, {updated} updated")
@@ -145,8 +183,8 @@ def cmd_list(args):
 
 
 def add_commands(sub):
-    p = sub.add_parser("students", help="the class list in the gradebook (import a roster CSV, list)")
-    verbs = p.add_subparsers(dest="verb", required=True, metavar="import|list")
+    p = sub.add_parser("students", help="the class list in the gradebook (import a roster CSV, list, remove)")
+    verbs = p.add_subparsers(dest="verb", required=True, metavar="import|list|remove")
     q = verbs.add_parser("import", help="add or update students from a CSV: "
                                         "id,first_name,last_name,email[,lms_user_id]",
                          description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -154,3 +192,8 @@ def add_commands(sub):
     q.set_defaults(func=cmd_import)
     q = verbs.add_parser("list", help="print the students in the gradebook as CSV")
     q.set_defaults(func=cmd_list)
+    q = verbs.add_parser("remove", help="remove students from the gradebook (a typo, a student who left)")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    q.add_argument("--force", action="store_true",
+                   help="also remove a student who has grades, with those grades")
+    q.set_defaults(func=cmd_remove)

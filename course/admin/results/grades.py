@@ -35,8 +35,10 @@ def scores(root, assignment_ids=None, db_url=None):
     the configuration's).
 
     Each row: student, assignment, scores {grade_id: points or None},
-    total, max_total. A problem missing from a submission's grades is None
-    (shown as blank, never as a silent 0).
+    total, max_total, late_penalty (points nbgrader's late-submission hook took
+    off, course.nbgrader_plugins.late_policy) and total_after_penalty (what the
+    student gets: the report and both exports show this one). A problem missing
+    from a submission's grades is None (shown as blank, never as a silent 0).
     """
     root = Path(root)
     wanted = assignment_ids or assignments(root)
@@ -53,39 +55,67 @@ def scores(root, assignment_ids=None, db_url=None):
                     for g in nb.grades:
                         found[g.name] = g.score
                 per_problem = {gid: found.get(gid) for gid, _ in expected}
+                total = sum(v for v in per_problem.values() if v is not None)
+                penalty = sum(nb.late_submission_penalty or 0.0 for nb in sub.notebooks)
                 rows.append({
                     "student": sub.student_id,
                     "assignment": assignment,
                     "scores": per_problem,
-                    "total": sum(v for v in per_problem.values() if v is not None),
+                    "total": total,
                     "max_total": sum(m for _, m in expected),
+                    "late_penalty": penalty,
+                    "total_after_penalty": after_penalty(total, penalty),
                 })
     return rows
 
 
-def export_csv(root, path, assignment_ids=None, extra_columns=None):
+def after_penalty(total, penalty):
+    """The score a student gets: total minus the late penalty, never below 0."""
+    return max(0.0, total - (penalty or 0.0))
+
+
+def export_csv(root, path, assignment_ids=None, extra_columns=None, roster=None):
     """Write scores() as CSV: one row per student and assignment, one column per
     problem (``<assignment>/<grade_id>``), then total and max_total. Every cell goes
     through csv_safe, so that no id or note runs as a spreadsheet formula.
 
     extra_columns: optional {(student, assignment): {column: value}} merged in
-    (the grading status, for instance). Returns the number of rows written.
+    (the grading status, for instance). roster: optional [{id, first_name, last_name,
+    email, lms_user_id}] (course.admin.distribution.roster.students): their columns
+    follow `student`, and each roster student without a row for an assignment that
+    has any gets one, status ``no submission`` and total 0.
+    Returns the number of rows written.
     """
     rows = scores(root, assignment_ids)
+    extra_columns = dict(extra_columns or {})
     # A submission with a status but no grades (it could not be graded) still
     # gets its row, with blank scores: never a silent 0.
     seen = {(r["student"], r["assignment"]) for r in rows}
-    for student, assignment in sorted(set(extra_columns or {}) - seen):
+    for student, assignment in sorted(set(extra_columns) - seen):
         if assignment_ids and assignment not in assignment_ids:
             continue
         rows.append({"student": student, "assignment": assignment, "total": None,
                      "max_total": sum(m for _, m in problems(root, assignment)),
                      "scores": {gid: None for gid, _ in problems(root, assignment)}})
+    identity = {}
+    if roster is not None:
+        identity = {r["id"]: {k: v for k, v in r.items() if k != "id"} for r in roster}
+        seen = {(r["student"], r["assignment"]) for r in rows}
+        for assignment in sorted({a for _, a in seen}):
+            for student in sorted(set(identity) - {s for s, a in seen if a == assignment}):
+                # never handed in: a 0 the LMS can take, and a status that says why
+                rows.append({"student": student, "assignment": assignment, "total": 0.0,
+                             "max_total": sum(m for _, m in problems(root, assignment)),
+                             "scores": {gid: None for gid, _ in problems(root, assignment)}})
+                extra_columns[(student, assignment)] = {"status": "no submission",
+                                                        "total_after_penalty": "0"}
+        rows.sort(key=lambda r: (r["assignment"], r["student"]))
     problem_columns = []
     for assignment in assignment_ids or assignments(root):
         problem_columns += [f"{assignment}/{gid}" for gid, _ in problems(root, assignment)]
-    extra_names = list(dict.fromkeys(k for v in (extra_columns or {}).values() for k in v))
-    header = ["student", "assignment", *extra_names, *problem_columns, "total", "max_total"]
+    identity_names = ["first_name", "last_name", "email", "lms_user_id"] if roster is not None else []
+    extra_names = list(dict.fromkeys(k for v in extra_columns.values() for k in v))
+    header = ["student", *identity_names, "assignment", *extra_names, *problem_columns, "total", "max_total"]
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, quoting=csv.QUOTE_MINIMAL)
@@ -96,7 +126,8 @@ def export_csv(root, path, assignment_ids=None, extra_columns=None):
                    "max_total": _num(row["max_total"])}
             for gid, value in row["scores"].items():
                 out[f"{row['assignment']}/{gid}"] = "" if value is None else _num(value)
-            out.update((extra_columns or {}).get((row["student"], row["assignment"]), {}))
+            out.update(identity.get(row["student"], {}))
+            out.update(extra_columns.get((row["student"], row["assignment"]), {}))
             # every cell, whatever its source: ids, notes and file names come from submissions
             writer.writerow([csv_safe("" if out.get(name) is None else str(out[name])) for name in header])
     return len(rows)

@@ -29,7 +29,7 @@ def write_assignment(root, assignment, out=None):
     out_dir.mkdir(parents=True, exist_ok=True)
     data = collect(root, assignment)
     if data["rows"]:
-        report_plots.plot_scores([r["total"] for r in data["rows"]], data["max_total"], out_dir / "scores.png")
+        report_plots.plot_scores([r["total_after_penalty"] for r in data["rows"]], data["max_total"], out_dir / "scores.png")
         report_plots.plot_problems(data["per_problem"], out_dir / "problems.png")
     if data["failures"]:
         report_plots.plot_failures(data["failures"], out_dir / "failures.png")

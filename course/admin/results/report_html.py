@@ -48,11 +48,11 @@ def page(title, body):
 
 def summary(data):
     """(summary sentence, ["<n> <status>", ...]) of the page's first paragraph."""
-    totals = [r["total"] for r in data["rows"]]
+    totals = [r["total_after_penalty"] for r in data["rows"]]
     text = f"{len(data['students'])} submissions, {len(data['rows'])} with grades"
     if totals:
         text += (f"; mean {statistics.mean(totals):.2f}, median {statistics.median(totals):g} "
-                 f"of {data['max_total']:g} points")
+                 f"of {data['max_total']:g} points, after late penalties")
     counts = Counter(st["status"] for st in data["statuses"].values())
     return text, [f"{n} {s}" for s, n in sorted(counts.items())]
 
@@ -102,7 +102,7 @@ def feedback_link(root, assignment, student, out_dir):
 
 
 def student_rows(root, data, out_dir):
-    """Per student: status, total, per problem the score and whether points were lost, feedback link."""
+    """Per student: status, total after penalty, the penalty, per problem the score and whether points were lost, feedback link."""
     rows = []
     for s in data["students"]:
         row = data["by_student"].get(s)
@@ -111,7 +111,8 @@ def student_rows(root, data, out_dir):
             v = row["scores"].get(gid) if row else None
             scores.append({"value": v, "lost": v is not None and v < points})
         rows.append({"student": s, "status": data["statuses"][s]["status"],
-                     "total": row["total"] if row else None, "scores": scores,
+                     "total": row["total_after_penalty"] if row else None,
+                     "penalty": row["late_penalty"] if row else None, "scores": scores,
                      "feedback": feedback_link(root, data["assignment"], s, out_dir)})
     return rows
 
@@ -131,8 +132,10 @@ def assignment_html(root, data, out_dir):
 # --- all assignments -----------------------------------------------------------------
 
 def percents(data):
-    """Each graded student's total as a percent of the assignment's points ([] without points)."""
-    return [100 * r["total"] / data["max_total"] for r in data["rows"]] if data["max_total"] else []
+    """Each graded student's total after penalty as a percent of the assignment's points
+    ([] without points)."""
+    return ([100 * r["total_after_penalty"] / data["max_total"] for r in data["rows"]]
+            if data["max_total"] else [])
 
 
 def assignment_summaries(datas):
@@ -155,7 +158,7 @@ def student_percents(datas):
         values = []
         for d in datas:
             row = d["by_student"].get(s)
-            values.append(100 * row["total"] / d["max_total"] if row and d["max_total"] else None)
+            values.append(100 * row["total_after_penalty"] / d["max_total"] if row and d["max_total"] else None)
         present = [v for v in values if v is not None]
         rows.append({"student": s, "percents": values,
                      "mean": sum(present) / len(present) if present else None})
