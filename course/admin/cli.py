@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from course.admin.authoring import mutants, release_check, samples
+from course.admin.authoring import mutants, release_check, samples, shipped
 from course.admin.course_dir import chosen_assignments, require_assignment
 from course.admin.distribution import exchange, late, lms, roster
 from course.admin.grading import pipeline, scale, status
@@ -21,6 +21,7 @@ from course.nbgrader_plugins.late_policy import LatePolicyError
 def cmd_build(args):
     chosen = chosen_assignments(args.root, args.assignments)
     for assignment in chosen:
+        shipped.write(args.root, assignment)  # layers.py etc. from earlier assignments' solutions
         pipeline.generate(args.root, assignment)
         print(f"generated release/{assignment}")
     return _report_leaks(args.root, chosen)

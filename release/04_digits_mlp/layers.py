@@ -1,124 +1,159 @@
 """Reference layers for assignment 04 (cs231n conventions).
 
-These are the layers you wrote in assignment 03, in a working version, so that
-a bug left over from 03 cannot spoil 04. This file is released with assignment
-04 only, after the deadline of assignment 03.
+These are the layers you wrote in assignment 03, in a working version, so that a bug left
+over from 03 cannot spoil 04. This file contains assignment 03's solutions: it is
+released with assignment 04 only after the deadline of assignment 03.
 
-Every ``*_forward`` returns ``(out, cache)``; every ``*_backward`` takes the
-upstream gradient ``dout`` and that cache and returns the gradients of its
-inputs. No function modifies its arguments.
+Generated from 03_layers.ipynb by `python -m course build` (course/admin/authoring/shipped.py):
+edit the notebook, not this file.
 """
 
 import numpy as np
 
 __all__ = [
-    "affine_forward", "affine_backward",
-    "relu_forward", "relu_backward",
-    "affine_relu_forward", "affine_relu_backward",
+    "affine_forward",
+    "affine_backward",
+    "relu_forward",
+    "relu_backward",
+    "affine_relu_forward",
+    "affine_relu_backward",
     "softmax_loss",
 ]
 
 
 def affine_forward(x, w, b):
-    """Fully connected layer: out = x @ w + b.
+    """Forward pass of an affine (fully connected) layer.
 
     Inputs:
-    - x: (N, d_1, ..., d_k), each example is flattened to D = d_1 * ... * d_k
-    - w: weights, (D, M)
-    - b: biases, (M,)
+    - x: input, shape (N, d_1, ..., d_k); each example has D = d_1 * ... * d_k numbers
+    - w: weights, shape (D, M)
+    - b: biases, shape (M,)
 
-    Returns:
-    - out: (N, M)
-    - cache: (x, w, b)
+    Returns a tuple of:
+    - out: output, shape (N, M)
+    - cache: whatever affine_backward needs (your choice: a tuple, a dict, an object)
+
+    x, w and b are not modified.
     """
     out = x.reshape(x.shape[0], -1) @ w + b
-    return out, (x, w, b)
+    cache = (x, w, b)
+    return out, cache
 
 
 def affine_backward(dout, cache):
-    """Gradients of the fully connected layer.
+    """Backward pass of an affine layer.
 
     Inputs:
-    - dout: upstream gradient, (N, M)
-    - cache: (x, w, b) from affine_forward
+    - dout: upstream gradient dL/dout, shape (N, M)
+    - cache: what affine_forward returned as its cache
 
-    Returns:
-    - dx: (N, d_1, ..., d_k), the shape of x
-    - dw: (D, M)
-    - db: (M,)
+    Returns a tuple of:
+    - dx: gradient with respect to x, shape (N, d_1, ..., d_k), the shape of x
+    - dw: gradient with respect to w, shape (D, M)
+    - db: gradient with respect to b, shape (M,)
+
+    dout and the cache are not modified.
     """
-    x, w, _ = cache
+    x, w, b = cache
     dx = (dout @ w.T).reshape(x.shape)
     dw = x.reshape(x.shape[0], -1).T @ dout
-    db = dout.sum(axis=0)
+    db = np.sum(dout, axis=0)
     return dx, dw, db
 
 
 def relu_forward(x):
-    """ReLU: out = max(0, x), elementwise.
+    """Forward pass of a layer of rectified linear units.
 
     Inputs:
-    - x: any shape
+    - x: input, any shape
 
-    Returns:
-    - out: same shape as x
-    - cache: x
+    Returns a tuple of:
+    - out: max(0, x) elementwise, the shape of x
+    - cache: whatever relu_backward needs
+
+    x is not modified.
     """
-    return np.maximum(0, x), x
+    out = np.maximum(0, x)
+    cache = x
+    return out, cache
 
 
 def relu_backward(dout, cache):
-    """Gradient of the ReLU: dout where x > 0, else 0.
+    """Gradient of the loss with respect to the input of a ReLU layer.
 
     Inputs:
     - dout: upstream gradient, any shape
-    - cache: x from relu_forward, same shape as dout
+    - cache: what relu_forward returned as its cache
 
     Returns:
-    - dx: same shape as dout (a new array: dout is not modified)
+    - dx: gradient with respect to x, the shape of dout
+
+    dout and the cache are not modified.
     """
-    return dout * (cache > 0)
+    x = cache
+    dx = dout * (x > 0)
+    return dx
 
 
 def affine_relu_forward(x, w, b):
     """An affine layer followed by a ReLU.
 
-    Inputs: as affine_forward. Returns out (N, M) and a cache for affine_relu_backward.
+    Inputs:
+    - x: input, shape (N, d_1, ..., d_k)
+    - w: weights, shape (D, M)
+    - b: biases, shape (M,)
+
+    Returns a tuple of:
+    - out: max(0, x_flat @ w + b), shape (N, M)
+    - cache: whatever affine_relu_backward needs
+
+    Use your affine_forward and relu_forward.
     """
     a, fc_cache = affine_forward(x, w, b)
     out, relu_cache = relu_forward(a)
-    return out, (fc_cache, relu_cache)
+    cache = (fc_cache, relu_cache)
+    return out, cache
 
 
 def affine_relu_backward(dout, cache):
-    """Gradients of affine_relu_forward.
+    """Backward pass of the affine-ReLU sandwich.
 
     Inputs:
-    - dout: (N, M)
-    - cache: from affine_relu_forward
+    - dout: upstream gradient, shape (N, M)
+    - cache: what affine_relu_forward returned as its cache
 
-    Returns dx (shape of x), dw (D, M), db (M,).
+    Returns a tuple of:
+    - dx: gradient with respect to x, the shape of x
+    - dw: gradient with respect to w, shape (D, M)
+    - db: gradient with respect to b, shape (M,)
+
+    Use your relu_backward and affine_backward.
     """
     fc_cache, relu_cache = cache
-    return affine_backward(relu_backward(dout, relu_cache), fc_cache)
+    da = relu_backward(dout, relu_cache)
+    dx, dw, db = affine_backward(da, fc_cache)
+    return dx, dw, db
 
 
 def softmax_loss(x, y):
-    """Softmax cross-entropy loss, averaged over the batch, and its gradient.
+    """Softmax (cross-entropy) loss, averaged over the batch, computed stably.
 
     Inputs:
-    - x: scores, (N, C); x[i, j] is the score of class j for example i
-    - y: labels, (N,), integers with 0 <= y[i] < C
+    - x: scores, shape (N, C); x[n, j] is the score of class j for example n
+    - y: labels, shape (N,), integers with 0 <= y[n] < C
 
-    Returns:
-    - loss: float, mean over the N examples of -log softmax(x[i])[y[i]]
-    - dx: gradient of loss with respect to x, (N, C)
+    Returns a tuple of:
+    - loss: scalar, the mean over n of -log softmax(x[n])[y[n]]
+    - dx: gradient of the loss with respect to x, shape (N, C)
+
+    x and y are not modified.
     """
-    shifted = x - x.max(axis=1, keepdims=True)  # exp cannot overflow
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    n = x.shape[0]
-    loss = -float(log_probs[np.arange(n), y].mean())
+    N = x.shape[0]
+    rows = np.arange(N)
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    loss = -np.mean(log_probs[rows, y])
     dx = np.exp(log_probs)
-    dx[np.arange(n), y] -= 1
-    dx /= n
+    dx[rows, y] -= 1
+    dx /= N
     return loss, dx

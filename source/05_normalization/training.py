@@ -1,21 +1,39 @@
 """The training loop of assignment 04, working: accuracy and train.
 
 This file contains assignment 04's solution: it is released with assignment 05
-only after the deadline of assignment 04.
+only after the deadline of assignment 04. Unlike 04's, this train takes any model
+(not only TwoLayerNet's four parameters), and keeps batch normalisation's running
+averages of the best epoch together with its parameters.
 
-A model is any object with
-- model.params: a dict name -> float array, the parameters to train;
-- model.loss(X, y=None): the scores (N, C) when y is None (test mode: no dropout,
-  running averages in batch normalisation), else (loss, grads) with grads a dict
-  of the keys and shapes of model.params (train mode).
+Generated from 04_digits_mlp.ipynb by `python -m course build`: edit the notebook, not
+this file.
 """
+
+import copy
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from optim import sgd
 
-__all__ = ["accuracy", "train"]
+__all__ = [
+    "accuracy",
+    "train",
+]
+
+
+def running_averages(model):
+    """A deep copy of model.bn_params (batch normalisation's running averages), or None.
+
+    They belong to the parameters they were averaged with: train keeps them together."""
+    bn_params = getattr(model, "bn_params", None)
+    return None if bn_params is None else copy.deepcopy(bn_params)
+
+
+def restore_running_averages(model, kept):
+    """Put back what running_averages(model) returned (nothing if it was None)."""
+    if kept is not None:
+        model.bn_params = kept
 
 
 def accuracy(model, X, y):
@@ -29,33 +47,40 @@ def train(model, data, update_rule=sgd, optim_config=None, num_epochs=10, batch_
     """Train a model with minibatch gradient descent and keep its best parameters.
 
     Inputs:
-    - model: see the module docstring
+    - model: any object with
+      - model.params: a dict name -> float array, the parameters to train
+      - model.loss(X): the scores (N, C) in test mode (no dropout, running averages in
+        batch normalisation)
+      - model.loss(X, y): (loss, grads) in train mode, grads a dict with the keys and
+        shapes of model.params
+      - optionally model.bn_params: a list of dicts of batch normalisation's state
     - data: dict with "X_train" (N, D), "y_train" (N,), "X_val" (N_val, D), "y_val" (N_val,)
-    - update_rule: sgd, sgd_momentum or adam (from optim.py)
-    - optim_config: hyperparameters of the update rule, e.g. {"learning_rate": 0.1};
+    - update_rule: sgd, sgd_momentum or adam (any function (w, dw, config) -> (next_w, config))
+    - optim_config: dict of hyperparameters for the update rule, e.g. {"learning_rate": 0.1};
       every parameter gets its own copy. None means the rule's defaults.
-    - num_epochs: passes over the training set
+    - num_epochs: number of passes over the training set
     - batch_size: examples per minibatch; the last minibatch of an epoch may be smaller
     - lr_decay: after every epoch, every config's learning_rate is multiplied by lr_decay
     - seed: seed of np.random.default_rng for the shuffling
     - progress: show a tqdm progress bar over the epochs
 
     Returns a dict history with
-    - "loss": the minibatch loss of every iteration (list of floats)
-    - "train_acc", "val_acc": the accuracies after every epoch (lists of floats)
-    - "best_val_acc": the best validation accuracy (float)
+    - "loss": list of floats, the loss of every training minibatch, in order
+    - "train_acc", "val_acc": lists of floats, the accuracies after every epoch
+    - "best_val_acc": float, the best validation accuracy
 
-    On return, model.params holds copies of the parameters of the epoch with the best
-    validation accuracy.
+    On return, model.params holds (copies of) the parameters of the epoch with the best
+    validation accuracy, and model.bn_params (if any) the running averages of that epoch.
     """
     rng = np.random.default_rng(seed)
     X, y = data["X_train"], data["y_train"]
     configs = {name: dict(optim_config or {}) for name in model.params}
     history = {"loss": [], "train_acc": [], "val_acc": [], "best_val_acc": -1.0}
     best_params = {name: w.copy() for name, w in model.params.items()}
+    best_averages = running_averages(model)
 
     bar = tqdm(range(num_epochs), desc="epochs", disable=not progress)
-    for _ in bar:
+    for epoch in bar:
         order = rng.permutation(X.shape[0])
         for start in range(0, X.shape[0], batch_size):
             batch = order[start:start + batch_size]
@@ -72,7 +97,9 @@ def train(model, data, update_rule=sgd, optim_config=None, num_epochs=10, batch_
         if history["val_acc"][-1] >= history["best_val_acc"]:
             history["best_val_acc"] = history["val_acc"][-1]
             best_params = {name: w.copy() for name, w in model.params.items()}
+            best_averages = running_averages(model)
         bar.set_postfix(loss=f"{history['loss'][-1]:.3f}", val_acc=f"{history['val_acc'][-1]:.3f}")
 
     model.params = best_params
+    restore_running_averages(model, best_averages)
     return history
