@@ -44,6 +44,25 @@ _BWD_HIDDEN = '''            dh = relu_backward(dh, relu_cache)
 '''
 
 
+# The released stub of a solution cell: what an unfinished exercise still holds.
+_UNFINISHED = "    # YOUR CODE HERE\n    raise NotImplementedError()"
+_STAGED_BODY = """    dbeta = np.sum(dout, axis=0)
+    dgamma = np.sum(dout * xhat, axis=0)
+    dxhat = dout * gamma
+    distd = np.sum(dxhat * xc, axis=0)
+    dstd = -distd / std ** 2
+    dvar = dstd / (2.0 * std)
+    dxc = dxhat * istd                      # path 1: xc -> xhat
+    dxc = dxc + (2.0 / N) * xc * dvar       # path 2: xc -> var -> std -> istd -> xhat
+    dmu = -np.sum(dxc, axis=0)
+    dx = dxc + dmu / N                      # x -> xc directly, plus x -> mu -> xc"""
+_ALT_BODY = """    gamma, istd, xhat = cache["gamma"], cache["istd"], cache["xhat"]
+    dbeta = np.sum(dout, axis=0)
+    dgamma = np.sum(dout * xhat, axis=0)
+    dxhat = dout * gamma
+    dx = istd * (dxhat - np.mean(dxhat, axis=0) - xhat * np.mean(dxhat * xhat, axis=0))"""
+
+
 def _relu_first(block):
     """The hidden layer with the ReLU moved before the normalisation."""
     lines = block.splitlines(keepends=True)
@@ -301,8 +320,70 @@ BUGS = [
         "why": "gamma initialised like a bias, to zeros: every normalised unit starts dead",
         "edits": [("fc_net", 'self.params[f"gamma{layer}"] = np.ones(fan_out)',
                    'self.params[f"gamma{layer}"] = np.zeros(fan_out)')],
-        # A dead network: every ReLU input is exactly 0, a kink, so the gradient check fails too.
-        "loses": ["test_fc_net_init", "test_fc_net_gradients"],
+        # Only the initialisation: the gradient checks set their own parameters (issue 25).
+        "loses": ["test_fc_net_init"],
+        "visible": True,
+    },
+    # --- issue 25: one mistake, one exercise; messages that name the cause ----------------------
+    {
+        "name": "staged_dout_in_place",
+        "why": "dxhat = dout, then dxhat *= gamma: right gradients, but the caller's dout is changed "
+               "(the check names dout, not the intermediate xhat)",
+        "edits": [("batchnorm_backward_staged", "dxhat = dout * gamma", "dxhat = dout\n    dxhat *= gamma")],
+        "loses": ["test_batchnorm_backward"],
+        "visible": True,
+    },
+    {
+        "name": "staged_unfinished",
+        "why": "the staged backward still raises NotImplementedError; the network tests use a working one",
+        "edits": [("batchnorm_backward_staged", _STAGED_BODY, _UNFINISHED)],
+        "loses": ["test_batchnorm_backward"],
+        "visible": True,
+    },
+    {
+        "name": "alt_unfinished_and_used_by_net",
+        "why": "the network uses the compact backward (the text allows it), which still raises "
+               "NotImplementedError",
+        "edits": [("fc_net", "= batchnorm_backward(dh, norm_cache)", "= batchnorm_backward_alt(dh, norm_cache)"),
+                  ("batchnorm_backward_alt", _ALT_BODY, _UNFINISHED)],
+        "loses": ["test_batchnorm_backward_alt"],
+        "visible": True,
+    },
+    {
+        "name": "alt_bug_used_by_net",
+        "why": "the network uses the compact backward, which forgets the mean term",
+        "edits": [("fc_net", "= batchnorm_backward(dh, norm_cache)", "= batchnorm_backward_alt(dh, norm_cache)"),
+                  ("batchnorm_backward_alt", "(dxhat - np.mean(dxhat, axis=0) - xhat", "(dxhat - xhat")],
+        "loses": ["test_batchnorm_backward_alt"],
+        "visible": True,
+    },
+    {
+        "name": "dropout_legacy_rng",
+        "why": "np.random.seed / np.random.rand instead of np.random.default_rng(seed): the same int seed "
+               "gives the same mask, but a Generator as the seed (FullyConnectedNet's) raises",
+        "edits": [("dropout_forward", 'rng = np.random.default_rng(dropout_param.get("seed"))\n'
+                   '        mask = rng.random(x.shape) < p',
+                   'if dropout_param.get("seed") is not None:\n'
+                   '            np.random.seed(dropout_param["seed"])\n'
+                   '        mask = np.random.rand(*x.shape) < p')],
+        "loses": ["test_dropout_forward"],
+        "visible": True,
+    },
+    {
+        "name": "net_shared_bn_param",
+        "why": "every hidden layer passes self.bn_params[0]: layers of different sizes share one dict of "
+               "running averages (the tests say so instead of showing numpy's broadcasting error)",
+        "edits": [("fc_net", "self.params[f\"beta{layer}\"], self.bn_params[layer - 1])",
+                   "self.params[f\"beta{layer}\"], self.bn_params[0])")],
+        "loses": ["test_fc_net_loss", "test_fc_net_gradients"],
+        "visible": True,
+    },
+    {
+        "name": "net_reg_gradient_doubled",
+        "why": "2 * reg * W in the gradient (the 0.5 of the loss forgotten)",
+        "edits": [("fc_net", 'grads[f"W{layer}"] = grads[f"W{layer}"] + self.reg * W',
+                   'grads[f"W{layer}"] = grads[f"W{layer}"] + 2 * self.reg * W')],
+        "loses": ["test_fc_net_gradients"],
         "visible": True,
     },
 ]
@@ -331,6 +412,13 @@ VARIANTS = [
     {"name": "dropout_backward_where", "edits": [("dropout_backward",
         'return dout * cache["mask"] / cache["p"]',
         'return np.where(cache["mask"], dout / cache["p"], 0.0)')]},
+    # Initial weights drawn another way the docstring allows (issue 25): the tests own their parameters.
+    {"name": "net_init_out_in_transposed", "edits": [("fc_net", "scale * rng.standard_normal((fan_in, fan_out))",
+                                                      "scale * rng.standard_normal((fan_out, fan_in)).T")]},
+    {"name": "net_init_float32_last_layer_first",
+     "edits": [("fc_net", "for layer in range(1, self.num_layers + 1):", "for layer in range(self.num_layers, 0, -1):"),
+               ("fc_net", "scale * rng.standard_normal((fan_in, fan_out))",
+                "scale * rng.standard_normal((fan_in, fan_out), dtype=np.float32)")]},
     {"name": "net_uses_compact_backward", "edits": [("fc_net",
         '= batchnorm_backward(dh, norm_cache)', '= batchnorm_backward_alt(dh, norm_cache)')]},
     {"name": "net_reg_in_one_sum", "edits": [("fc_net",

@@ -20,7 +20,7 @@ from packaging.requirements import Requirement
 from course import env
 
 REPO = Path(__file__).resolve().parents[1]
-STUDENT_MODULES = ["gradcheck", "data", "env", "trusted"]
+STUDENT_MODULES = ["gradcheck", "data", "env", "trusted", "fix_first"]
 # Only grading, the instructor's command line or the tests need these.
 NOT_FOR_STUDENTS = {"dask", "distributed", "psycopg2", "psycopg2-binary", "playwright",
                     "pytest", "pytest-xdist", "django-static-mathjax"}
