@@ -10,7 +10,7 @@ script with the server's origin would use to act as the instructor). In Debian's
   config: the autograded notebook is sanitized), and of a second one whose autograded
   notebook still holds the raw payloads (graded before the sanitizing existed: the
   formgrader's exporter sanitizes it), in a tab and in JupyterLab's formgrader panel;
-- the feedback page, read offline;
+- the feedback page, read offline, whose failure messages wrap on a narrow screen;
 
 run no payload and send no such request. The same payloads in nbconvert's plain HTML do
 run in the same browser: the checks can fail. The feedback page's math is typeset with the
@@ -50,15 +50,18 @@ RAW_OUTPUTS = [new_output("display_data", {"text/html": IMG_OUTPUT,
                                            "text/plain": "<IPython.core.display.HTML object>"}),
                new_output("display_data", {"application/javascript": payload_js("js_output"),
                                            "text/plain": "<IPython.core.display.Javascript object>"})]
+# [scroll width, width, text] of each failure message: the summary's and the failed cell's error.
+JS_MESSAGE_BOXES = """() => Array.from(document.querySelectorAll('.course-message, .output_error pre'))
+  .map(e => [e.scrollWidth, e.clientWidth, e.innerText.slice(0, 80)])"""
 JS_MARKERS = "() => Object.keys(window).filter(k => k.startsWith('__pwned_')).concat([document.title])"
 
 
-def _submit(root, student):
+def _submit(root, student, edits=()):
     release = root / "release" / A / f"{A}.ipynb"
     folder = root / "submitted" / student / A
     folder.mkdir(parents=True)
     shutil.copy2(release, folder / release.name)
-    tiny_course.answer(folder / release.name, root)
+    tiny_course.answer(folder / release.name, root, edits)
     nb = nbformat.read(folder / release.name, as_version=4)
     add = next(i for i, c in enumerate(nb.cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "add")
     nb.cells[add].source += "\n\n" + DISPLAY
@@ -84,8 +87,8 @@ def _unsanitize(root, student):
 def hostile_course(tools, tmp_path_factory):  # noqa: F811
     home = tmp_path_factory.mktemp("formgrader-lab")
     root = tiny_course.copy_course(tiny_course.template(tmp_path_factory), home / "course")
-    for student in ("mallory", "legacy"):
-        _submit(root, student)
+    _submit(root, "mallory", tiny_course.BUG_MUL)  # a failed test: its message is in the feedback
+    _submit(root, "legacy")
     results = {r.student: r for r in pipeline.grade(root, A, progress=False)}
     assert {s: r.status for s, r in results.items()} == {"mallory": "graded", "legacy": "graded"}, results
     raw = _unsanitize(root, "legacy")
@@ -199,12 +202,18 @@ def test_feedback_page_runs_nothing_and_typesets_math_offline(hostile_course, br
         markers = _markers(page)
         wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         page.screenshot(path=str(test_browser._artifacts() / "feedback-offline-math.png"), full_page=True)
+        page.set_viewport_size({"width": 480, "height": 900})  # a phone: every message must wrap
+        page.wait_for_timeout(500)
+        boxes = page.evaluate(JS_MESSAGE_BOXES)
     finally:
         page.close()
     assert typeset >= 1 and errors == 0, f"{typeset} typeset formulas, {errors} MathJax errors"
     assert markers == [], markers
     assert fetched == [], f"the feedback page asked the network for {fetched}"
     assert not wide, "the feedback page scrolls sideways"
+    assert len(boxes) >= 2, f"expected the summary's message and the failed cell's error: {boxes}"
+    cut = [b for b in boxes if b[0] > b[1] + 1]
+    assert not cut, f"messages that scroll sideways instead of wrapping (scroll width, width, text): {cut}"
 
 
 def test_formgrader_generate_feedback_button_writes_the_course_page(hostile_course, browser):  # noqa: F811
