@@ -21,6 +21,7 @@ import hostile
 import tiny_course as tc
 from course.admin.results import grades
 from course.sandbox_kernel import host as sandbox
+from test_browser import browser, tools  # noqa: F401 (fixtures)
 
 HTML_ID = "<img src=x onerror=alert(1)>"
 TAMPER = "import numpy as np\nnp.allclose = lambda *a, **k: True"
@@ -194,3 +195,53 @@ def test_one_refused_submission_fails_nbgraders_single_student_run(tmp_path_fact
     code, out = run([tc.NBGRADER, "autograde", "hw", "--student", "copycat"], root)
     assert code == 1 and "hw.ipynb is not a regular file" in out, out
     assert not (root / "autograded" / "copycat").exists()
+
+
+# -- The formgrader's Autograde button, clicked in Chromium ------------------------------------
+
+def test_formgrader_autograde_button_grades_as_the_course_command(graded_three_ways, tools, browser,  # noqa: F811
+                                                                  tmp_path_factory):
+    """In Debian's Chromium, the Autograde button (the flash icon of each row in the
+    formgrader's Manage Submissions page) clicked for each listed submission: the same
+    statuses, scores and gradebook students as `python -m course grade`."""
+    import re
+
+    import test_browser
+
+    home = tmp_path_factory.mktemp("formgrader-lab")
+    root = tc.copy_course(tc.template(tmp_path_factory), home / "course")
+    students = write_submissions(root)
+    messages = {}
+    with test_browser.running_lab(home, root) as (base, token):
+        page = browser.new_page()
+        try:
+            # log in as an instructor would (the token typed, not in the URL)
+            page.goto(f"{base}/login", timeout=120_000)
+            page.fill("input[type=password]", token)
+            page.locator("button[type=submit], input[type=submit]").first.click()
+            page.wait_for_load_state()
+            page.goto(f"{base}/formgrader/manage_submissions/hw", timeout=120_000)
+            for student in students:
+                row = page.locator("#main-table tr").filter(
+                    has=page.locator("td.student-id", has_text=re.compile(f"^{re.escape(student)}$")))
+                row.locator(".autograde a").click(timeout=120_000)
+                modal = page.locator(".modal")
+                modal.locator(".modal-title").wait_for(timeout=300_000)
+                messages[student] = modal.locator(".modal-body").inner_text()
+                page.screenshot(path=str(test_browser._artifacts()
+                                         / f"formgrader-autograde-{students.index(student)}.png"))
+                modal.locator(".modal-footer button").last.click()
+                modal.wait_for(state="detached", timeout=30_000)
+        finally:
+            page.close()
+    statuses, totals, ids = outcome(root)
+    course_statuses, course_totals, course_ids = graded_three_ways["course grade"]["outcome"]
+    for student in students:
+        assert statuses.get(student) == course_statuses[student], (
+            f"{student!r}: the button recorded {statuses.get(student)}, the course command "
+            f"{course_statuses[student]}; the formgrader said: {messages[student]!r}")
+    assert totals == course_totals, (totals, course_totals)
+    assert ids == course_ids and HTML_ID not in ids, (ids, course_ids)
+    assert "Successfully autograded" in messages["alice"], messages["alice"]
+    for refused in ("copycat", "folderlink", HTML_ID):
+        assert "There was an error autograding" in messages[refused], (refused, messages[refused])
