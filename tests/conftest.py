@@ -63,13 +63,24 @@ def graded(course_root):
 
 
 @pytest.fixture(scope="session")
-def validated(course_root, graded):
-    """{assignment: {student: {failed test cell: message}}}: `nbgrader validate` of every
-    sample's filled release notebook, as the student would run it before submitting."""
+def verdicts(course_root, graded):
+    """{assignment: catalogue_runs.validate_verdicts(...)}: what `nbgrader validate` says of
+    every sample's filled release notebook, run for real on the correct work, the untouched
+    release and a few bugs, read from the grading run for the other bugs."""
     import catalogue_runs
 
-    return {assignment: catalogue_runs.validate_samples(course_root, assignment, rows)
+    return {assignment: catalogue_runs.validate_verdicts(
+                course_root, assignment, rows,
+                {student: r for (a, student), r in graded["results"].items() if a == assignment})
             for assignment, rows in graded["samples"].items()}
+
+
+@pytest.fixture(scope="session")
+def validated(verdicts):
+    """{assignment: {student: {failed test cell: message}}}: the verdict of `nbgrader
+    validate` on every sample's filled release notebook (validate/<student>/<assignment>),
+    as the student would run it before submitting."""
+    return {assignment: v["visible"] for assignment, v in verdicts.items()}
 
 
 # Modules whose tests grade real notebooks, start browsers or sandboxes, or time out
@@ -82,7 +93,7 @@ SLOW_MODULES = {
 }
 # The session fixtures of the real course: a test that uses one is slow, and the modules
 # of such tests run on one xdist worker.
-COURSE_FIXTURES = {"course_root", "graded", "validated"}
+COURSE_FIXTURES = {"course_root", "graded", "validated", "verdicts"}
 
 
 def pytest_addoption(parser):
