@@ -6,8 +6,15 @@ pipeline (sandboxed kernel, hidden tests), and each filled release notebook is
 run through `nbgrader validate` as a student would before submitting (visible
 tests only). The result says, per sample, which test cells lost points and
 which visible test cells failed, with their messages.
+
+The suite (validate_verdicts) runs `nbgrader validate` itself only where the
+grading run cannot stand in for it: the visible and hidden parts of a test cell
+run as one execution when grading, so a bug's visible failures are read from its
+autograded notebook; correct work, the untouched release and a few bugs are
+validated for real, and tests/test_validate.py compares the two.
 """
 
+import ast
 import re
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -15,11 +22,14 @@ from pathlib import Path
 
 import nbformat
 
+from nbconvert.filters import strip_ansi
 from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade
 
 from course.admin.results import grades
 from course.admin.grading import pipeline
 from course.admin.authoring import samples
+from course.nbgrader_plugins import cells
 from course.nbgrader_plugins.execute import skipped_when_grading
 
 REPO = Path(__file__).resolve().parents[1]
@@ -106,12 +116,94 @@ def write_validation_copies(root, assignment, rows):
             nbformat.write(nb, folder / name)
 
 
-def validate_samples(root, assignment, rows, workers=2):
-    """{student: {failed grade id: message}} from `nbgrader validate` of each sample."""
+def validate_samples(root, assignment, rows, workers=2, only=None):
+    """{student: {failed grade id: message}} from `nbgrader validate` of each sample.
+
+    Every sample's validation copy is written (validate/<student>/<assignment>); only:
+    the students actually validated (default all)."""
     write_validation_copies(root, assignment, rows)
-    jobs = [(str(root), assignment, student) for student, *_ in rows]
+    jobs = [(str(root), assignment, student) for student, *_ in rows if only is None or student in only]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return dict(pool.map(_validate_one, jobs))
+
+
+def _ends_on_a_value(code):
+    """Whether `code`'s last statement is an expression other than print(...): validate
+    reads its value as a partial-credit score, which no error in the outputs shows."""
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return True
+    last = body[-1] if body else None
+    return isinstance(last, ast.Expr) and not (
+        isinstance(last.value, ast.Call) and getattr(last.value.func, "id", None) == "print")
+
+
+def _visible_part_failure(cell):
+    """The error of `cell`'s visible part in an autograded notebook: its traceback ("" when
+    the visible part passed), or None when the outputs cannot tell.
+
+    The visible and hidden parts run as one cell, so the first "Cell In[n], line L" of an
+    error's traceback says which part raised. Output on stderr cannot be placed (and
+    IgnorePattern may have dropped a warning that validate would count), nor can a value
+    the visible part ends on."""
+    where = [w for _, w in cells.marked_lines(cell.source, (cells.HIDDEN_TESTS,))]
+    if _ends_on_a_value(cells.without_regions(cell.source)):
+        return None
+    messages = []
+    for output in cell.outputs:
+        if output.output_type == "stream" and output.name == "stderr":
+            return None
+        if output.output_type == "error":
+            found = re.search(r"Cell In\[\d+\], line (\d+)", strip_ansi("\n".join(output.traceback)))
+            if not found or not 0 < int(found.group(1)) <= len(where):
+                return None
+            if where[int(found.group(1)) - 1] == cells.OUTSIDE:
+                messages.append("\n".join(output.traceback))
+    return "\n".join(messages)
+
+
+def visible_failures(root, assignment, student, result):
+    """{failed grade id: message}: what `nbgrader validate` of the student's notebook
+    would report, read from the sample's autograded notebooks (its grading `result`)
+    instead of a second execution; None when they cannot tell (see _visible_part_failure,
+    or grading did not end `graded`).
+
+    It assumes what validate cannot see does not matter: the hidden parts of earlier
+    cells (test_scope restores what they touch) and the sandbox. tests/test_validate.py
+    compares it with real `nbgrader validate` runs."""
+    notebooks = sorted((Path(root) / "autograded" / student / assignment).glob("*.ipynb"))
+    if result is None or result.status != "graded" or not notebooks:
+        return None
+    failed = {}
+    for path in notebooks:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code" or not is_grade(cell):
+                continue
+            message = _visible_part_failure(cell)
+            if message is None:
+                return None
+            if message:
+                failed[cells.grade_id(cell)] = message
+    return failed
+
+
+def validate_verdicts(root, assignment, rows, results, workers=2, cross_check=1):
+    """{"visible": {student: {failed grade id: message}}, "real": {...}, "derived": {...}}.
+
+    "visible" is the verdict the tests use: `nbgrader validate` itself (in "real") for the
+    reference, the untouched release, every correct variant (a warning on stderr fails
+    validate but not grading), every bug whose grading shows no visible failure or cannot
+    tell, and the first `cross_check` caught bugs of the catalogue; visible_failures (in
+    "derived", computed for every sample) for the other bugs."""
+    derived = {student: visible_failures(root, assignment, student, results.get(student))
+               for student, *_ in rows}
+    caught = [student for student, kind, *_ in rows if kind == "bug" and derived[student]]
+    real_ones = {student for student, kind, *_ in rows
+                 if kind != "bug" or not derived[student]} | set(caught[:cross_check])
+    real = validate_samples(root, assignment, rows, workers, only=real_ones)
+    visible = {student: real[student] if student in real else derived[student] for student, *_ in rows}
+    return {"visible": visible, "real": real, "derived": derived}
 
 
 def run(root, assignment, only=None, workers=2, validate=True):
@@ -144,8 +236,6 @@ def own_exercise_violations(cat, bug):
 def stray_visible_failures(bug, failed):
     """Visible test cells failing outside bug['loses'] without saying which earlier function
     to fix first ("fix `affine_backward` first: ..."): those blame the wrong code."""
-    from nbconvert.filters import strip_ansi
-
     return sorted(gid for gid in set(failed) - set(bug["loses"])
                   if not re.search(r"fix `?\w+`? first", strip_ansi(failed[gid])))
 

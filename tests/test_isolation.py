@@ -306,6 +306,26 @@ def _descendants(pid):
     return out
 
 
+def _is_bwrap(pid):
+    try:
+        return "bwrap" in Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return False
+
+
+def _parent(pid):
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _sandboxes(pids):
+    """The outermost bwrap of each sandbox among `pids`: bubblewrap may run as one process
+    or as two (a parent and the namespace's init), so its processes are not counted."""
+    return [p for p in pids if _is_bwrap(p) and not _is_bwrap(_parent(p))]
+
+
 def _alive(pid):
     try:
         return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
@@ -326,7 +346,7 @@ def test_killed_run_leaves_nothing_running(template, tmp_path):
         kernels = []
         while time.monotonic() < deadline and len(kernels) < 2:
             time.sleep(0.5)
-            kernels = [p for p in _descendants(proc.pid) if "bwrap" in Path(f"/proc/{p}/cmdline").read_text()]
+            kernels = _sandboxes(_descendants(proc.pid))
         assert len(kernels) == 2, f"two sandboxed kernels should be running; found {kernels}"
         before = _descendants(proc.pid)
         proc.send_signal(signal.SIGKILL)
@@ -422,15 +442,32 @@ def test_non_root_instructor_grades_in_a_user_namespace_like_root(serial, templa
         shutil.rmtree(home, ignore_errors=True)
 
 
+def _closed_to(uid, path):
+    """The first folder on the way to `path` that `uid` may not enter, or None."""
+    for folder in [*reversed(Path(path).parents), Path(path)]:
+        if _as_user(uid, ["test", "-x", str(folder)], timeout=60).returncode != 0:
+            return folder
+    return None
+
+
 def _grade_as_non_root(serial, template, home):
     os.chmod(home, 0o755)
     python = _python_for(NONROOT_UID)
     if python is None:
         pytest.skip(f"no Python {sys.version_info[:2]} that an unprivileged user can run on this machine")
-    venv = home / "venv"
-    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True)
     import sysconfig
 
+    # The user imports course (and its dependencies) from this checkout and this venv. A
+    # checkout inside a private folder (mode 700, as `mktemp -d` and many homes make
+    # them) is closed to other users: nothing to test there, so say so.
+    for needed in (launch.course_package_dir(), sysconfig.get_paths()["purelib"]):
+        closed = _closed_to(NONROOT_UID, needed)
+        if closed is not None:
+            pytest.skip(f"an unprivileged user cannot enter {closed} (mode {closed.stat().st_mode & 0o777:o}), "
+                        f"so it cannot import {needed}: clone the course into a folder others may read "
+                        "to run this test")
+    venv = home / "venv"
+    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True)
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     (venv / "lib" / version / "site-packages" / "elsewhere.pth").write_text(
         f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")

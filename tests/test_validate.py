@@ -1,4 +1,5 @@
-"""`nbgrader validate`: the solved source passes, the untouched release fails."""
+"""`nbgrader validate`: the solved source passes, the untouched release fails, and the
+verdicts the catalogue tests read from grading runs are those of validate itself."""
 
 import pytest
 
@@ -91,3 +92,18 @@ def test_validate_prints_a_long_line_whole_under_a_short_separator(tmp_path_fact
     assert separators and {len(s) for s in separators} == {78}, \
         f"separator lengths {sorted({len(s) for s in separators})}"
     assert max(len(line) for line in printed.splitlines()) < 600, "a line far longer than any message"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_visible_failures_read_from_grading_are_validates_own(verdicts, assignment):
+    """For every sample validated for real whose grading run can tell (the reference, the
+    untouched release, the variants, a caught bug at least), the visible test cells that
+    failed in the autograded notebooks are those `nbgrader validate` fails."""
+    real, derived = verdicts[assignment]["real"], verdicts[assignment]["derived"]
+    both = {s: (set(derived[s]), set(real[s])) for s in real if derived[s] is not None}
+    assert any(s.startswith("bug-") and d for s, (d, _) in both.items()), (
+        f"{assignment}: no caught bug was validated for real to compare with its grading run")
+    assert any(d for s, (d, _) in both.items() if s == "untouched"), (
+        f"{assignment}: the untouched release's grading run shows no visible failure")
+    differ = {s: f"from grading {sorted(d)}, from validate {sorted(r)}" for s, (d, r) in both.items() if d != r}
+    assert not differ, f"{assignment}: visible failures read from grading differ from validate's: {differ}"
