@@ -307,8 +307,9 @@ def _run_through_pipeline(root, assignment, chosen, workers, timeout, progress):
         edits = [] if m is None else [(m.grade_id, None, samples.strip_markers(m.mutated))]
         samples.write_submission(root, assignment, student,
                                  samples.submission_notebooks(root, assignment, edits, label=student))
+    # force: every mutant is graded now, never skipped as unchanged (its seconds are measured)
     results = {r.student: r for r in pipeline.grade(root, assignment, list(students),
-                                                       workers=workers, progress=progress)}
+                                                       workers=workers, progress=progress, force=True)}
     scores = {row["student"]: row["scores"] for row in grades.scores(root, [assignment])}
     reference = scores.get("reference", {})
     short = {gid: v for gid, v in reference.items() if v is None}
