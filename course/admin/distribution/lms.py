@@ -51,12 +51,10 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-import nbformat
 from traitlets import List, Unicode
 from traitlets.config import Configurable
 
 from course.admin.distribution.late import policy
-from course.nbgrader_plugins.late_policy import parse_when
 from course.admin.course_dir import CourseError, load_config, open_gradebook, require_assignment
 from course.admin.distribution.roster import valid_id
 
@@ -130,6 +128,8 @@ def plan(root, assignment, zip_path):
     """Read the zip and decide, writing nothing. Returns a report dict:
     chosen {(student, notebook): entry}, and lists of (zip path, reason):
     unmatched, unknown_student, not_notebook, duplicates, renamed, junk."""
+    from course.nbgrader_plugins.late_policy import parse_when  # loads nbgrader: only when needed
+
     root = Path(root)
     expected = sorted(p.name for p in (root / "release" / assignment).glob("*.ipynb"))
     if not expected:
@@ -291,6 +291,8 @@ def _set_aside_older(root, assignment, student):
 
 def _write_student(folder, student, chosen, report):
     """Replace `folder` with the extracted notebooks of one student; note what was written."""
+    import nbformat
+
     if folder.exists():
         shutil.rmtree(folder)
         report["replaced"].append(student)
