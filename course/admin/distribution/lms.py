@@ -264,12 +264,33 @@ def collect_zip(root, assignment, zip_path):
                 by_student.setdefault(student, []).append(c)
         for student, chosen in sorted(by_student.items()):
             _write_student(Path(root) / "submitted" / student / assignment, student, chosen, report)
+        _forget_old_times(root, assignment, [s for s, chosen in by_student.items()
+                                             if all(c["timestamp"] is None for c in chosen)])
         # A student whose newest file came out damaged, and nothing else: an older copy
         # left in submitted/ would be graded as if it were the current one. It goes aside.
         report["superseded"] = [(student, _set_aside_older(root, assignment, student))
                                 for student in sorted(damaged - set(by_student))
                                 if (Path(root) / "submitted" / student / assignment).exists()]
     return report
+
+
+def _forget_old_times(root, assignment, students):
+    """The gradebook's submission time of students whose new copy carries none (Canvas and
+    Moodle names have no time): nbgrader would keep the old one, and with it the old copy's
+    late penalty."""
+    from nbgrader.api import MissingEntry
+
+    if not students:
+        return
+    with open_gradebook(root) as gb:
+        try:
+            submissions = list(gb.assignment_submissions(assignment))
+        except MissingEntry:
+            return  # nothing graded yet: no time to forget
+        for sub in submissions:
+            if sub.student_id in students and sub.timestamp is not None:
+                sub.timestamp = None
+        gb.db.commit()
 
 
 def _set_aside_older(root, assignment, student):
