@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO
 
 
@@ -18,6 +20,45 @@ def test_help_lists_the_commands():
         assert command in out.stdout
 
 
+HEAVY = ("nbgrader", "nbformat", "numpy", "matplotlib", "sqlalchemy", "jupyter_client")
+PROBE = """
+import runpy, sys
+sys.argv = ["course"] + sys.argv[1:]
+try:
+    runpy.run_module("course", run_name="__main__")
+except SystemExit:
+    pass
+print("HEAVY:" + ",".join(sorted({m.split(".")[0] for m in sys.modules} & set(%r))), file=sys.stderr)
+""" % (HEAVY,)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["grade", "--help"], ["grdae"], ["grade"], ["collect-zip"],
+                                  ["late", "--help"], ["report", "--help"], ["export", "--help"],
+                                  ["students", "remove"]])
+def test_help_and_argument_errors_import_nothing_heavy(args):
+    """`--help` and a mistyped argument answer at once (issue 23, item 10): they import none
+    of nbgrader, nbformat, numpy, matplotlib (seconds each; bench/cli_startup.py times it)."""
+    out = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=REPO, capture_output=True,
+                         text=True, timeout=120)
+    heavy = [line for line in out.stderr.splitlines() if line.startswith("HEAVY:")]
+    assert heavy == ["HEAVY:"], f"python -m course {' '.join(args)} imported {heavy}:\n{out.stderr[-2000:]}"
+    assert "usage: python -m course" in out.stdout + out.stderr, out.stdout + out.stderr
+
+
+def test_the_help_listing_matches_each_modules_own_help():
+    """cli lists the commands of other modules without importing them: the summaries it
+    shows must be the ones each module registers when it is loaded."""
+    from course.admin import cli
+
+    listing = cli.build_parser([]).format_help()
+    for name in cli.MODULE_COMMANDS:
+        assert cli.build_parser([name]).format_help() == listing, \
+            f"the summary of {name!r} in cli.MODULE_COMMANDS differs from its module's help"
+    from course.admin.results import lms_export
+
+    assert cli.LMS_LAYOUTS == lms_export.LAYOUTS
+
+
 def test_unknown_assignment_is_a_clear_error():
     out = _run("grade", "99_nothing")
     assert out.returncode == 2
@@ -31,8 +72,6 @@ def test_outside_a_course_is_a_clear_error(tmp_path):
 
 
 # -- misuse on a real (tiny) course: a clear error, a non-zero exit, nothing changed (issue 23) --
-import pytest  # noqa: E402
-
 import hostile  # noqa: E402
 import tiny_course as tc  # noqa: E402
 from course.admin.course_dir import open_gradebook  # noqa: E402

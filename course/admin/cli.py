@@ -2,32 +2,57 @@
 
 Each command is a few calls into nbgrader's API through course.admin.grading.pipeline; run
 `python -m course --help` for the list, `python -m course COMMAND --help` for one.
+
+Start-up: the modules behind the commands import nbformat and nbgrader (seconds). Each
+command imports what it needs when it runs, and of the commands that live in other modules
+only the one being run is imported, so that `--help` and a mistyped argument answer at
+once (bench/cli_startup.py measures it).
 """
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
 
-from course.admin.authoring import mutants, release_check, samples, shipped
-from course.admin.course_dir import chosen_assignments, require_assignment
-from course.admin.distribution import exchange, late, lms, roster
-from course.admin.grading import pipeline, scale, status
-from course.admin.grading.result import any_failed, summary_lines
-from course.admin.results import feedback, grades, lms_export, report
-from course.nbgrader_plugins.late_policy import LatePolicyError
+# Commands that live in their own modules (each registers them with add_commands(sub)),
+# with the summary `--help` lists; tests/test_cli.py checks it against the module's own.
+MODULE_COMMANDS = {
+    "report": ("course.admin.results.report", "item analysis: HTML pages with plots under reports/"),
+    "release": ("course.admin.distribution.exchange", "publish release/ASSIGNMENT to the nbgrader exchange"),
+    "collect": ("course.admin.distribution.exchange",
+                "collect the newest exchange submission of each student into submitted/"),
+    "collect-zip": ("course.admin.distribution.lms", "collect an LMS download (zip) into submitted/"),
+    "students": ("course.admin.distribution.roster",
+                 "the class list in the gradebook (import a roster CSV, list, remove)"),
+    "late": ("course.admin.distribution.late",
+             "show due dates and extensions; apply the late policy to graded submissions"),
+    "mutants": ("course.admin.authoring.mutants", "mutation score of an assignment's hidden tests"),
+}
+LMS_LAYOUTS = ("canvas", "moodle")  # course.admin.results.lms_export.LAYOUTS
 
 
 def cmd_build(args):
-    chosen = chosen_assignments(args.root, args.assignments)
+    from course.admin.course_dir import chosen_assignments
+
+    return build(args.root, chosen_assignments(args.root, args.assignments))
+
+
+def build(root, chosen):
+    """Shipped files, then release/ from source/, for each assignment; then the leak check."""
+    from course.admin.authoring import shipped
+    from course.admin.grading import pipeline
+
     for assignment in chosen:
-        shipped.write(args.root, assignment)  # layers.py etc. from earlier assignments' solutions
-        pipeline.generate(args.root, assignment)
+        shipped.write(root, assignment)  # layers.py etc. from earlier assignments' solutions
+        pipeline.generate(root, assignment)
         print(f"generated release/{assignment}")
-    return _report_leaks(args.root, chosen)
+    return _report_leaks(root, chosen)
 
 
 def _report_leaks(root, assignment_ids=None):
+    from course.admin.authoring import release_check
+
     found = release_check.leaks(root, assignment_ids=assignment_ids)
     for line in found:
         print("LEAK:", line)
@@ -39,6 +64,8 @@ def _report_leaks(root, assignment_ids=None):
 
 
 def cmd_check_release(args):
+    from course.admin.authoring import release_check
+
     problems = release_check.drift(args.root)
     for line in problems:
         print("DRIFT:", line)
@@ -51,6 +78,9 @@ def cmd_check_release(args):
 
 
 def cmd_samples(args):
+    from course.admin.authoring import samples
+    from course.admin.course_dir import chosen_assignments
+
     for assignment in chosen_assignments(args.root, args.assignments):
         rows = samples.write_samples(args.root, assignment, args.bugs,
                                      include_variants=getattr(args, "variants", True))
@@ -59,6 +89,18 @@ def cmd_samples(args):
 
 
 def cmd_grade(args):
+    """`grade`: course.admin.grading.scale checks the sandbox and handles --db and
+    --scheduler; grading on this machine is grade_here."""
+    from course.admin.grading import scale
+
+    return scale.cmd_grade(args, grade_here)
+
+
+def grade_here(args):
+    from course.admin.course_dir import require_assignment
+    from course.admin.grading import pipeline
+    from course.admin.grading.result import any_failed, summary_lines
+
     require_assignment(args.root, args.assignment)
     if getattr(args, "no_sandbox", False):
         # Through the environment: worker processes and the configuration read it.
@@ -89,6 +131,7 @@ def _require_known_students(root, assignment, students, db_url=None):
     """CourseError naming the roster when a --students id has no submission and is not on the
     roster (a typo): nothing is graded and nothing is added to the gradebook."""
     from course.admin.course_dir import open_gradebook
+    from course.admin.grading import pipeline
 
     coursedir = pipeline.course_directory(root)
     with open_gradebook(root, db_url=db_url) as gb:
@@ -114,14 +157,17 @@ def positive_int(text):
 
 
 def cmd_feedback(args):
+    from course.admin.course_dir import CourseError, chosen_assignments
+    from course.admin.results import feedback
+
     chosen = chosen_assignments(args.root, args.assignments)
     if not args.assignments:  # every assignment: those not graded yet are skipped, and said so
         graded = [a for a in chosen if any((args.root / "autograded").glob(f"*/{a}/*.ipynb"))]
         for assignment in sorted(set(chosen) - set(graded)):
             print(f"{assignment}: nothing graded yet, skipped")
         if not graded:
-            raise pipeline.CourseError("nothing graded yet: autograded/ is empty. "
-                                       "Grade first: python -m course grade ASSIGNMENT")
+            raise CourseError("nothing graded yet: autograded/ is empty. "
+                              "Grade first: python -m course grade ASSIGNMENT")
         chosen = graded
     for assignment in chosen:
         feedback.generate(args.root, assignment)
@@ -130,6 +176,8 @@ def cmd_feedback(args):
 
 
 def cmd_export(args):
+    from course.admin.course_dir import chosen_assignments
+
     chosen = chosen_assignments(args.root, args.assignments)
     if args.lms:
         return _export_lms(args, chosen)
@@ -141,15 +189,24 @@ def cmd_export(args):
 
 def export_all(root, out, assignment_ids, chosen):
     """The full export (every problem, status, lateness, the roster's names): its row count."""
+    from course.admin.distribution import late, roster
+    from course.admin.grading import status
+    from course.admin.results import grades
+
     return grades.export_csv(root, out, assignment_ids, roster=roster.students(root),
                              extra_columns=late.export_columns(root, chosen, status.export_columns(root, chosen)))
 
 
 def _export_lms(args, chosen):
+    from course.admin.course_dir import CourseError
+    from course.admin.distribution import roster
+    from course.admin.grading import status
+    from course.admin.results import grades, lms_export
+
     people = roster.students(args.root)
     if not people:
-        raise pipeline.CourseError("the roster is empty: an LMS file has one row per roster student. "
-                                   "Import it first: python -m course students import roster.csv")
+        raise CourseError("the roster is empty: an LMS file has one row per roster student. "
+                          "Import it first: python -m course students import roster.csv")
     out_dir = Path(args.out or "exports")
     with_grades = {r["assignment"] for r in grades.scores(args.root, chosen)}
     written = 0
@@ -168,11 +225,14 @@ def _export_lms(args, chosen):
         if outside:
             print(f"  NOT ON THE ROSTER (no row; import them or remove their folders): {', '.join(outside)}")
     if not written:
-        raise pipeline.CourseError("nothing graded yet: no file written. Grade first: python -m course grade ASSIGNMENT")
+        raise CourseError("nothing graded yet: no file written. Grade first: python -m course grade ASSIGNMENT")
     return 0
 
 
 def cmd_table(args):
+    from course.admin.course_dir import chosen_assignments
+    from course.admin.results import grades
+
     rows = grades.scores(args.root, args.assignments or None)
     for assignment in chosen_assignments(args.root, args.assignments):
         print(grades.table(rows, assignment))
@@ -187,13 +247,12 @@ def cmd_demo(args):
 
 def run_demo(root, workers=2, bugs=3):
     """The whole pipeline on sample submissions, each step a library call; 0 when all passed."""
-    root = Path(root)
+    from course.admin.authoring import samples
+    from course.admin.grading import pipeline
+    from course.admin.grading.result import any_failed, summary_lines
+    from course.admin.results import feedback, grades, report
 
-    def build():
-        for assignment in pipeline.assignments(root):
-            pipeline.generate(root, assignment)
-            print(f"generated release/{assignment}")
-        return _report_leaks(root)
+    root = Path(root)
 
     def write_samples():
         for assignment in pipeline.assignments(root):
@@ -233,7 +292,7 @@ def run_demo(root, workers=2, bugs=3):
     sandboxed, _ = pipeline.require_sandbox()
     if not sandboxed:
         print("WARNING: grading WITHOUT the sandbox, as asked (COURSE_SANDBOX=off).", file=sys.stderr)
-    steps = [("build", build), ("samples", write_samples)]
+    steps = [("build", lambda: build(root, pipeline.assignments(root))), ("samples", write_samples)]
     steps += [(f"grade {a}", lambda a=a: grade(a)) for a in pipeline.assignments(root)]
     steps += [("feedback", give_feedback), ("export", export), ("table", table), ("report", write_report)]
     for name, step in steps:
@@ -245,7 +304,8 @@ def run_demo(root, workers=2, bugs=3):
     return 0
 
 
-def build_parser():
+def build_parser(argv=None):
+    """The parser; argv (default sys.argv[1:]) says which module command to load in full."""
     parser = argparse.ArgumentParser(prog="python -m course", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=None,
                         help="course root (default: the folder with nbgrader_config.py at or above here)")
@@ -276,6 +336,16 @@ def build_parser():
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code WITHOUT the sandbox (as COURSE_SANDBOX=off); without it, "
                         "grading refuses to run where the sandbox does not work")
+    # Grading at scale (course.admin.grading.scale):
+    p.add_argument("--db", default=None, metavar="URL",
+                   help="gradebook URL, e.g. postgresql://USER:PASSWORD@HOST/DB "
+                        "(default: nbgrader_config.py's, or COURSE_DB_URL)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="grade on this Dask cluster instead of local processes (see README)")
+    p.add_argument("--ship", action="store_true",
+                   help="with --scheduler: send submissions with the tasks (workers without shared submitted/)")
+    p.add_argument("--worker-root", default=None,
+                   help="with --scheduler: the course folder on the workers (default: the same path as here)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("feedback", help="generate feedback HTML for autograded submissions")
@@ -290,7 +360,7 @@ def build_parser():
                                    "exports/), a row per roster student with the total after the late "
                                    "penalty, in the columns that LMS's gradebook import reads.")
     p.add_argument("--out", default=None, help="the CSV file, or with --lms the folder")
-    p.add_argument("--lms", choices=lms_export.LAYOUTS, default=None,
+    p.add_argument("--lms", choices=LMS_LAYOUTS, default=None,
                    help="write the files an LMS gradebook imports")
     p.add_argument("assignments", nargs="*")
     p.set_defaults(func=cmd_export)
@@ -304,17 +374,48 @@ def build_parser():
     p.add_argument("--bugs", type=int, default=3, help="buggy samples per assignment")
     p.set_defaults(func=cmd_demo)
 
-    # Commands that live in their own modules register themselves here, one line each.
-    for module in (report, exchange, lms, roster, late, scale, mutants):
-        module.add_commands(sub)
+    # Commands that live in their own modules: the one being run registers itself (its
+    # module imported), the others are listed by name and summary only.
+    wanted = MODULE_COMMANDS.get(command_in(sys.argv[1:] if argv is None else argv), (None,))[0]
+    for name, (module, summary) in MODULE_COMMANDS.items():
+        if name in sub.choices:
+            continue  # registered with another command of its module
+        if module == wanted:
+            importlib.import_module(module).add_commands(sub)
+        else:
+            sub.add_parser(name, help=summary)
     return parser
 
 
+def command_in(argv):
+    """The command word in argv (the first word that is not an option or --root's value)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--root":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _user_errors():
+    """The exceptions whose message is for the instructor: CourseError, and LatePolicyError
+    if its module was loaded (only its code raises it; importing it costs nbgrader)."""
+    from course.admin.course_dir import CourseError
+
+    late_policy = sys.modules.get("course.nbgrader_plugins.late_policy")
+    return (CourseError,) + ((late_policy.LatePolicyError,) if late_policy else ())
+
+
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
+    from course.admin.course_dir import find_root
+
     try:
-        args.root = pipeline.find_root(args.root)
+        args.root = find_root(args.root)
         return args.func(args)
-    except (pipeline.CourseError, LatePolicyError) as err:
+    except Exception as err:
+        if not isinstance(err, _user_errors()):
+            raise
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -328,6 +328,7 @@ def collect(root, assignment):
     [(path, reason)], late [(student, days)], missing (roster students without a
     submission), not_in_roster, problems (permission sentences)."""
     from course.admin.distribution import late, roster
+    from course.nbgrader_plugins.late_policy import DAY
 
     require_assignment(root, assignment)
     paths = folders(root)
@@ -363,7 +364,7 @@ def collect(root, assignment):
             ext = rule.extension(assignment, student)
             deadline = due + ext if ext else due
             if when is not None and when > deadline:
-                report["late"].append((student, (when - deadline).total_seconds() / late.DAY))
+                report["late"].append((student, (when - deadline).total_seconds() / DAY))
     ids = {s["id"] for s in roster.students(root)}
     present = {s["student"] for s in submissions_in_inbound(root, assignment)} | set(after)
     if ids:

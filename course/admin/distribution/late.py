@@ -30,11 +30,13 @@ import sys
 
 from course.admin.course_dir import assignments, load_config, open_gradebook, require_assignment
 from course.admin.results.grades import after_penalty
-from course.nbgrader_plugins.late_policy import DAY, LatePolicy
 
 
 def policy(root):
     """The course's LatePolicy, read from nbgrader_config.py."""
+    # imported here: it loads nbgrader (seconds), which `late --help` need not wait for
+    from course.nbgrader_plugins.late_policy import LatePolicy
+
     return LatePolicy(config=load_config(root))
 
 
@@ -64,6 +66,8 @@ def lateness(root, assignment_ids):
     """{(student, assignment): {"submitted_at", "due_at", "days_late",
     "late_penalty", "total_after_penalty"}} from the gradebook, as strings for
     the export. Blank where there is nothing to say (no due date, no timestamp)."""
+    from course.nbgrader_plugins.late_policy import DAY
+
     rows = {}
     with open_gradebook(root) as gb:
         known = {a.name for a in gb.assignments}

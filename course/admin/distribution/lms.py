@@ -51,12 +51,10 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-import nbformat
 from traitlets import List, Unicode
 from traitlets.config import Configurable
 
 from course.admin.distribution.late import policy
-from course.nbgrader_plugins.late_policy import parse_when
 from course.admin.course_dir import CourseError, load_config, open_gradebook, require_assignment
 from course.admin.distribution.roster import valid_id
 
@@ -130,6 +128,8 @@ def plan(root, assignment, zip_path):
     """Read the zip and decide, writing nothing. Returns a report dict:
     chosen {(student, notebook): entry}, and lists of (zip path, reason):
     unmatched, unknown_student, not_notebook, duplicates, renamed, junk."""
+    from course.nbgrader_plugins.late_policy import parse_when  # loads nbgrader: only when needed
+
     root = Path(root)
     expected = sorted(p.name for p in (root / "release" / assignment).glob("*.ipynb"))
     if not expected:
@@ -264,12 +264,33 @@ def collect_zip(root, assignment, zip_path):
                 by_student.setdefault(student, []).append(c)
         for student, chosen in sorted(by_student.items()):
             _write_student(Path(root) / "submitted" / student / assignment, student, chosen, report)
+        _forget_old_times(root, assignment, [s for s, chosen in by_student.items()
+                                             if all(c["timestamp"] is None for c in chosen)])
         # A student whose newest file came out damaged, and nothing else: an older copy
         # left in submitted/ would be graded as if it were the current one. It goes aside.
         report["superseded"] = [(student, _set_aside_older(root, assignment, student))
                                 for student in sorted(damaged - set(by_student))
                                 if (Path(root) / "submitted" / student / assignment).exists()]
     return report
+
+
+def _forget_old_times(root, assignment, students):
+    """The gradebook's submission time of students whose new copy carries none (Canvas and
+    Moodle names have no time): nbgrader would keep the old one, and with it the old copy's
+    late penalty."""
+    from nbgrader.api import MissingEntry
+
+    if not students:
+        return
+    with open_gradebook(root) as gb:
+        try:
+            submissions = list(gb.assignment_submissions(assignment))
+        except MissingEntry:
+            return  # nothing graded yet: no time to forget
+        for sub in submissions:
+            if sub.student_id in students and sub.timestamp is not None:
+                sub.timestamp = None
+        gb.db.commit()
 
 
 def _set_aside_older(root, assignment, student):
@@ -291,6 +312,8 @@ def _set_aside_older(root, assignment, student):
 
 def _write_student(folder, student, chosen, report):
     """Replace `folder` with the extracted notebooks of one student; note what was written."""
+    import nbformat
+
     if folder.exists():
         shutil.rmtree(folder)
         report["replaced"].append(student)

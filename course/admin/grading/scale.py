@@ -390,22 +390,6 @@ def _wait_for_workers(client, timeout):
 
 # --- command line --------------------------------------------------------------------
 
-def add_commands(sub):
-    """Add --db, --scheduler, --ship and --worker-root to `grade`."""
-    p = sub.choices["grade"]
-    p.add_argument("--db", default=None, metavar="URL",
-                   help="gradebook URL, e.g. postgresql://USER:PASSWORD@HOST/DB "
-                        "(default: nbgrader_config.py's, or COURSE_DB_URL)")
-    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                   help="grade on this Dask cluster instead of local processes (see README)")
-    p.add_argument("--ship", action="store_true",
-                   help="with --scheduler: send submissions with the tasks (workers without shared submitted/)")
-    p.add_argument("--worker-root", default=None,
-                   help="with --scheduler: the course folder on the workers (default: the same path as here)")
-    local_grade = p.get_default("func")
-    p.set_defaults(func=lambda args: cmd_grade(args, local_grade))
-
-
 def cmd_grade(args, local_grade):
     if getattr(args, "no_sandbox", False):
         os.environ["COURSE_SANDBOX"] = "off"  # this process, its workers, and the Dask tasks

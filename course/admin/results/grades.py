@@ -8,7 +8,6 @@ import csv
 import re
 from pathlib import Path
 
-import nbformat
 
 from course.admin.course_dir import assignments, notebooks, open_gradebook
 from course.nbgrader_plugins.cells import grade_id, is_graded, points
@@ -19,6 +18,8 @@ def problems(root, assignment):
 
     Read from the release when it exists: it holds what the build made graded
     (manually graded written answers, course.nbgrader_plugins.written_answers), which source/ does not."""
+    import nbformat  # seconds to import: not for a command's --help
+
     result = []
     folder = Path(root) / "release" / assignment
     if not notebooks(folder):

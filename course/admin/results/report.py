@@ -18,12 +18,14 @@ pages (escaping everything that comes from a submission).
 from pathlib import Path
 
 from course.admin.course_dir import assignments, require_assignment
-from course.admin.results import report_html, report_plots
-from course.admin.results.report_data import collect
 
 
 def write_assignment(root, assignment, out=None):
     """Write <out>/<assignment>/index.html and its plots; return (the page's path, its data)."""
+    # imported here: they load nbformat and Jinja2, which `report --help` need not wait for
+    from course.admin.results import report_html, report_plots
+    from course.admin.results.report_data import collect
+
     root = Path(root)
     out_dir = Path(out or root / "reports") / assignment
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -40,6 +42,8 @@ def write_assignment(root, assignment, out=None):
 
 def write_all(root, out=None):
     """Every assignment's page and the overview <out>/index.html; return its path."""
+    from course.admin.results import report_html, report_plots
+
     root = Path(root)
     out_dir = Path(out or root / "reports")
     datas = [write_assignment(root, a, out)[1] for a in assignments(root)]
