@@ -28,10 +28,10 @@ from traitlets import Float, Integer
 from traitlets.config import Configurable
 
 from course.nbgrader_plugins import repair
+from course.nbgrader_plugins.student_ids import ID_PATTERN, valid_id  # noqa: F401 (callers find them here)
 
 # A student id: nbgrader puts it into exchange file names (split on '+'), folder names and
 # the formgrader's pages: letters, digits and . _ @ - only, so that it is safe in all three.
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$")
 
 # Control characters; HTML's < > & " '; the shell's ` $ ; | \ (spaces and parentheses
 # are left alone: "hw (1).ipynb" is what browsers make of a second download).
@@ -52,11 +52,6 @@ class SubmissionLimits(Configurable):
         1000, help="Most cells a graded notebook may have. The course's notebooks have "
                    "about 60; thousands mean a generated or damaged file."
     ).tag(config=True)
-
-
-def valid_id(student_id):
-    """True if `student_id` may be a student id (ID_PATTERN)."""
-    return bool(ID_PATTERN.match(student_id or ""))
 
 
 def unsafe_name(name):

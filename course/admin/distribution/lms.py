@@ -297,10 +297,10 @@ def _set_aside_older(root, assignment, student):
     """Move submitted/<student>/<assignment> to its set-aside folder, forget the grades it
     had and record the status `not graded`; return where it went, relative to root."""
     from course.admin.grading import status
-    from course.admin.grading.intake import aside_folder
+    from course.nbgrader_plugins.intake import aside_folder
 
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    dest = aside_folder(root, assignment, student) / f"superseded-{stamp}"
+    dest = aside_folder(Path(root) / "submitted" / student / assignment) / f"superseded-{stamp}"
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(Path(root) / "submitted" / student / assignment, dest)
     status.forget_failed(root, assignment, student)  # its grades were the earlier copy's

@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 from course.admin.course_dir import CourseError, open_gradebook
-from course.nbgrader_plugins.intake import valid_id  # noqa: F401 (lms and exchange find it here)
+from course.nbgrader_plugins.student_ids import valid_id  # noqa: F401 (lms and exchange find it here)
 
 REQUIRED = ("id", "first_name", "last_name", "email")
 OPTIONAL = ("lms_user_id",)
