@@ -73,11 +73,16 @@ configure_nbgrader(c, sandbox=os.environ.get("COURSE_SANDBOX", "").strip().lower
 
 # nbgrader gives 0 points to a test cell with *any* output on stderr. Warnings
 # (a DeprecationWarning from a library, a RuntimeWarning from numpy) and tqdm
-# progress bars are not failures, so drop those stderr outputs before grading.
+# progress bars are not failures, so drop those stderr outputs before grading
+# (student code's own stderr arrives as stdout: course.sandbox_kernel.stderr_to_stdout).
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"Warning|it/s\]|s/it\]"
 
 # --- Validating (students' Validate button and `nbgrader validate`) ---------------
+# What student code writes to stderr (logging, warnings.warn, sys.stderr) reaches the notebook
+# as stdout, in the kernels validate starts as in grading kernels (course.sandbox_kernel.guard
+# loads the same extension): validate and autograde judge a cell by the same outputs.
+c.Execute.extra_arguments = ["--ext=course.sandbox_kernel.stderr_to_stdout"]
 # nbgrader cuts every line of a failure message at this many columns (default 90).
 # The course's messages put the likely cause at the end of a long line; cut, the
 # hint is lost. Long enough for any message the tests write.

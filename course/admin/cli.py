@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from course.admin.authoring import mutants, release_check, samples
+from course.admin.authoring import fairness, fuzz, mutants, release_check, samples
 from course.admin.course_dir import chosen_assignments, require_assignment
 from course.admin.distribution import exchange, late, lms, roster
 from course.admin.grading import pipeline, scale, status
@@ -214,7 +214,7 @@ def build_parser():
     p.set_defaults(func=cmd_demo)
 
     # Commands that live in their own modules register themselves here, one line each.
-    for module in (report, exchange, lms, roster, late, scale, mutants):
+    for module in (report, exchange, lms, roster, late, scale, mutants, fairness, fuzz):
         module.add_commands(sub)
     return parser
 
