@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted(p.name for p in (REPO / "source").iterdir() if p.is_dir())
 # Assignments another branch is making fair (issue 25): their checks are expected to fail
 # until it lands; the lead removes an entry when it merges.
-NOT_YET_FAIR = {"03_layers": "branch fair-a (its hidden parts still set globals)",
+NOT_YET_FAIR = {"03_layers": "branch fair-a: its helper-names variant still loses points (a RecursionError "
+                             "from test_affine_relu_forward on)",
                 "04_digits_mlp": "branch fair-b", "05_normalization": "branch fair-b"}
 
 
@@ -181,3 +182,15 @@ def test_fixed_sample_of_fuzz_rewrites_keeps_full_marks(assignment, no_sandbox, 
     made = [v for i, v in enumerate(made) if i in keep]
     outcomes = fairness_runs.grade_variants(scratch, assignment, made, workers=2)
     assert all(o.fair for o in outcomes), fuzz.format_report(assignment, outcomes)
+
+
+def test_install_binds_until_the_scope_ends_and_is_logged():
+    log, namespace = [], {"f": len}
+    trusted.log_standins(log)
+    try:
+        with trusted.test_scope(namespace):
+            trusted.install(namespace, f=abs)
+            assert namespace["f"] is abs
+    finally:
+        trusted.log_standins(None)
+    assert namespace["f"] is len and [name for name, *_ in log] == ["f"]
