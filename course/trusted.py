@@ -198,7 +198,8 @@ def install(namespace, **standins):
 
 
 def run_now(test):
-    """Decorator: call `test()` at once, before its def binds the name; return it.
+    """Decorator: call `test()` at once, before its def binds the name; return what the
+    name was bound to before (or `test` if it was unbound).
 
     Inside ``with test_scope(...)`` this runs a test body whose variables are local,
     so that while it runs no global name belongs to the test but the stand-ins:
@@ -209,7 +210,9 @@ def run_now(test):
                 x = ...          # local: a student's function never sees it
     """
     test()
-    return test
+    # The def then binds the name to what this returns: the name's value before, if it had
+    # one, so that a student's function of that name stays itself for the rest of the block.
+    return test.__globals__.get(test.__name__, test)
 
 
 __all__ = ["tampering", "assert_untampered", "references", "test_scope", "run_now", "log_standins", "install"]
