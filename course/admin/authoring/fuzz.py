@@ -101,6 +101,12 @@ def _only_numpy_calls(stmt):
     return True
 
 
+def _plain_assign(stmt):
+    """An assignment to names only (x = ..., a, b = ...): `x[i] = ...` writes into an array."""
+    return isinstance(stmt, ast.Assign) and all(
+        isinstance(n, (ast.Name, ast.Tuple)) for t in stmt.targets for n in [t, *getattr(t, "elts", [])])
+
+
 def reorder(code):
     """Swap the first pair of adjacent independent assignments in each function."""
     tree = ast.parse(code)
@@ -109,8 +115,7 @@ def reorder(code):
         body = fn.body
         for i in range(_body_start(fn), len(body) - 1):
             a, b = body[i], body[i + 1]
-            if not (isinstance(a, ast.Assign) and isinstance(b, ast.Assign)
-                    and _only_numpy_calls(a) and _only_numpy_calls(b)):
+            if not (_plain_assign(a) and _plain_assign(b) and _only_numpy_calls(a) and _only_numpy_calls(b)):
                 continue
             wa, wb = _names(a, ast.Store), _names(b, ast.Store)
             ra, rb = _names(a, ast.Load), _names(b, ast.Load)
