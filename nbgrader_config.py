@@ -87,11 +87,16 @@ c.SubmissionLimits.max_cells = 1000
 
 # nbgrader gives 0 points to a test cell with *any* output on stderr. Warnings
 # (a DeprecationWarning from a library, a RuntimeWarning from numpy) and tqdm
-# progress bars are not failures, so drop those stderr outputs before grading.
+# progress bars are not failures, so drop those stderr outputs before grading
+# (student code's own stderr arrives as stdout: course.sandbox_kernel.stderr_to_stdout).
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"Warning|it/s\]|s/it\]"
 
 # --- Validating (students' Validate button and `nbgrader validate`) ---------------
+# What student code writes to stderr (logging, warnings.warn, sys.stderr) reaches the notebook
+# as stdout, in the kernels validate starts as in grading kernels (course.sandbox_kernel.guard
+# loads the same extension): validate and autograde judge a cell by the same outputs.
+c.Execute.extra_arguments = ["--ext=course.sandbox_kernel.stderr_to_stdout"]
 # (issue 23, item 8) nbgrader cuts every line of a failure message at Validator.width
 # columns (default 90), losing the likely cause at the end of the course's long lines,
 # and prints "=" * width before each failed cell. This width prints lines whole under

@@ -445,4 +445,18 @@ VARIANTS = [
                    "                grads[var] = grads[var] + g\n"
                    "    return dict(grads)\n")],
     },
+    # Issue 25: correct work that a test which is not fair by construction fails.
+    {"name": "f_backward_calls_partials_with_keywords", "edits": [
+        ("f_backward", None,
+         "def f_backward(dout, cache):\n"
+         "    parts_t1 = f_backward_t1(dt1=dout, cache=cache)\n"
+         "    parts_t2 = f_backward_t2(dt2=dout, cache=cache)\n"
+         "    return tuple(p1 + p2 for p1, p2 in zip(parts_t1, parts_t2))\n")]},
+    # A helper named _t1, as a hidden test once named its trusted forward at the notebook's top
+    # level, which then replaced this helper for g_backward_m1's test.
+    {"name": "helper_named_like_a_test_variable", "edits": [
+        ("f_backward_t1", "def f_backward_t1(dt1, cache):",
+         "def _t1(dt1, a, b):\n    return dt1 / b, -dt1 * a / b**2\n\n\ndef f_backward_t1(dt1, cache):"),
+        ("f_backward_t1", "    da = dt1 / b\n    db = -dt1 * a / b**2", "    da, db = _t1(dt1, a, b)"),
+        ("g_backward_m1", "    da = dt1 / b\n    db = -dt1 * a / b**2", "    da, db = _t1(dt1, a, b)")]},
 ]

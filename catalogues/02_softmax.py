@@ -434,4 +434,19 @@ VARIANTS = [
              "probs = exps / sexps"),
         ],
     },
+    # Issue 25: correct work that lost points when the tests were not fair by construction.
+    {
+        "name": "softmax_loss_called_with_keywords",
+        "why": "the docstring names softmax_loss(x, y): a trusted stand-in must accept x= and y=",
+        "edits": [("two_layer_loss", "softmax_loss(scores, y)", "softmax_loss(x=scores, y=y)")],
+    },
+    {
+        "name": "helper_named_like_a_test_variable",
+        "why": "a private helper named _loss, a name hidden tests once bound at the notebook's top "
+               "level: the tests must leave the student's names alone",
+        "edits": [("softmax_loss", "def softmax_loss(x, y):",
+                   "def _loss(log_probs, y):\n    return -np.mean(log_probs[np.arange(len(y)), y])\n\n\n"
+                   "def softmax_loss(x, y):"),
+                  ("softmax_loss", "loss = -np.mean(log_probs[np.arange(n), y])", "loss = _loss(log_probs, y)")],
+    },
 ]

@@ -8,10 +8,16 @@ notebook filled with the bug). The reference and every VARIANT must get full mar
 replaces the whole cell.
 """
 
-# Which solution cells each test cell grades. A backward's test needs its own layer's forward
-# (the cache is opaque: only the layer's own backward can read it), so a layer's forward and
-# backward form one exercise there. Tests of layers built on others (the sandwich, the network)
-# bind trusted references for those others in their hidden part.
+# Which solution cells each test cell grades. A backward's test grades the backward: its numeric
+# gradients come from the true function, and it reads the cache the layer's own forward makes
+# only when that forward runs and its output is right; otherwise it passes the cache the
+# reference keeps. So a forward that raises or computes a wrong output costs points in its own
+# test only. The cache itself stays a contract between a layer's forward and backward (it is
+# opaque: only the layer's own backward can read it), so a forward that caches the wrong thing
+# may cost the backward's test: the pair is one exercise there. The sandwich's backward is
+# graded with trusted layers and, if its own forward fails, the cache those layers make. Tests
+# of layers built on others (the sandwich, the network) bind trusted references for those
+# others in their hidden part.
 _PAIRS = {"affine": ["affine_forward", "affine_backward"], "relu": ["relu_forward", "relu_backward"],
           "sigmoid": ["sigmoid_forward", "sigmoid_backward"], "tanh": ["tanh_forward", "tanh_backward"],
           "affine_relu": ["affine_relu_forward", "affine_relu_backward"],
@@ -28,7 +34,7 @@ EXERCISES = {
     "test_svm_loss": ["svm_loss"],
     "test_softmax_loss": ["softmax_loss"],
     "test_affine_relu_forward": ["affine_relu_forward"],
-    "test_affine_relu_backward": _PAIRS["affine_relu"],
+    "test_affine_relu_backward": ["affine_relu_backward"],
     **{f"test_no_side_effects_{layer}": cells for layer, cells in _PAIRS.items()},
     "test_two_layer_loss": ["two_layer_loss"],
 }
@@ -55,7 +61,15 @@ BUGS = [
         "name": "affine_forward_no_reshape",
         "why": "x of shape (N, d_1, ..., d_k) is multiplied without flattening each example",
         "edits": [("affine_forward", "out = x.reshape(x.shape[0], -1) @ w + b", "out = x @ w + b")],
-        "loses": ["test_affine_forward", "test_affine_backward", "test_no_side_effects_affine"],
+        "loses": ["test_affine_forward", "test_no_side_effects_affine"],
+        "visible": True,
+    },
+    {
+        "name": "affine_forward_forgets_bias",
+        "why": "out = x_flat @ w without + b; the cache is right. The backward's test takes its numeric "
+               "gradients from the true affine map, so only the forward's own test fails (issue 25)",
+        "edits": [("affine_forward", "out = x.reshape(x.shape[0], -1) @ w + b", "out = x.reshape(x.shape[0], -1) @ w")],
+        "loses": ["test_affine_forward"],
         "visible": True,
     },
     {
@@ -104,7 +118,7 @@ BUGS = [
         "edits": [("sigmoid_forward",
                    "    z = np.exp(-np.abs(x))\n    out = np.where(x >= 0, 1 / (1 + z), z / (1 + z))",
                    "    out = np.exp(x) / (1 + np.exp(x))")],
-        "loses": ["test_sigmoid_forward", "test_sigmoid_backward"],
+        "loses": ["test_sigmoid_forward"],
         "visible": True,
     },
     {
@@ -201,7 +215,7 @@ BUGS = [
         "why": "x[x < 0] = 0 (the text warns against it) zeros the caller's array; out is right, "
                "and so is the cache's mask",
         "edits": [("relu_forward", "    out = np.maximum(0, x)", "    x[x < 0] = 0\n    out = x")],
-        "loses": ["test_relu_backward", "test_no_side_effects_relu"],
+        "loses": ["test_no_side_effects_relu"],
         "visible": True,
     },
     {

@@ -107,6 +107,24 @@ def assert_untampered():
 _MISSING = object()
 
 
+# Where test_scope and references report each stand-in they install: None (the default,
+# nothing kept) or a list that log_standins gave, for the fairness checks (tests/fairness.py).
+_standin_log = None
+
+
+def log_standins(log):
+    """Append (name, stand-in, replaced value or None) to the list `log` for every stand-in
+    test_scope or references installs from now on; log None stops. For authors' checks
+    that each stand-in has the signature of the function it replaces."""
+    global _standin_log
+    _standin_log = log
+
+
+def _note_standins(namespace, functions):
+    if _standin_log is not None:
+        _standin_log.extend((name, value, namespace.get(name)) for name, value in functions.items())
+
+
 @contextlib.contextmanager
 def references(namespace, **functions):
     """Bind trusted reference functions in `namespace` for the duration of a with-block.
@@ -124,6 +142,7 @@ def references(namespace, **functions):
     what it was before; a name that did not exist is removed.
     """
     saved = {name: namespace.get(name, _MISSING) for name in functions}
+    _note_standins(namespace, functions)
     namespace.update(functions)
     try:
         yield
@@ -154,6 +173,7 @@ def test_scope(namespace, *, keep=(), **standins):
     (see run_now), so that the student's code never sees the test's variables.
     """
     before = dict(namespace)
+    _note_standins(namespace, standins)
     namespace.update(standins)
     try:
         yield
@@ -165,8 +185,21 @@ def test_scope(namespace, *, keep=(), **standins):
                 namespace[name] = value
 
 
+def install(namespace, **standins):
+    """Bind stand-ins in `namespace` (a notebook's ``globals()``) for the rest of the
+    enclosing ``test_scope`` block, which puts every name back when it ends.
+
+    For a test cell whose visible checks must run with trusted references when grading:
+    its hidden lines, at the top of the visible body, call this. Each stand-in must have
+    the documented function's exact signature.
+    """
+    _note_standins(namespace, standins)
+    namespace.update(standins)
+
+
 def run_now(test):
-    """Decorator: call `test()` at once, before its def binds the name; return it.
+    """Decorator: call `test()` at once, before its def binds the name; return what the
+    name was bound to before (or `test` if it was unbound).
 
     Inside ``with test_scope(...)`` this runs a test body whose variables are local,
     so that while it runs no global name belongs to the test but the stand-ins:
@@ -177,7 +210,9 @@ def run_now(test):
                 x = ...          # local: a student's function never sees it
     """
     test()
-    return test
+    # The def then binds the name to what this returns: the name's value before, if it had
+    # one, so that a student's function of that name stays itself for the rest of the block.
+    return test.__globals__.get(test.__name__, test)
 
 
-__all__ = ["tampering", "assert_untampered", "references", "test_scope", "run_now"]
+__all__ = ["tampering", "assert_untampered", "references", "test_scope", "run_now", "log_standins", "install"]

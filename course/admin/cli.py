@@ -28,6 +28,8 @@ MODULE_COMMANDS = {
     "late": ("course.admin.distribution.late",
              "show due dates and extensions; apply the late policy to graded submissions"),
     "mutants": ("course.admin.authoring.mutants", "mutation score of an assignment's hidden tests"),
+    "fairness": ("course.admin.authoring.fairness", "does one unfinished or broken exercise cost points elsewhere?"),
+    "fuzz": ("course.admin.authoring.fuzz", "rewrites of the reference that mean the same: all must get full marks"),
 }
 LMS_LAYOUTS = ("canvas", "moodle")  # course.admin.results.lms_export.LAYOUTS
 
