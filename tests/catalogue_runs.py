@@ -139,6 +139,19 @@ def _ends_on_a_value(code):
         isinstance(last.value, ast.Call) and getattr(last.value.func, "id", None) == "print")
 
 
+def _visible_code_after_hidden(marked):
+    """Whether a visible line of code comes after hidden lines (03's network cells install
+    their grading stand-ins in hidden lines at the top of the visible body): graded, the
+    visible part then runs with those stand-ins, so its failures are not validate's."""
+    seen_hidden = False
+    for line, where in marked:
+        if where != cells.OUTSIDE:
+            seen_hidden = True
+        elif seen_hidden and line.strip() and not line.strip().startswith("#"):
+            return True
+    return False
+
+
 def _visible_part_failure(cell):
     """The error of `cell`'s visible part in an autograded notebook: its traceback ("" when
     the visible part passed), or None when the outputs cannot tell.
@@ -147,9 +160,14 @@ def _visible_part_failure(cell):
     error's traceback says which part raised. Output on stderr cannot be placed (and
     IgnorePattern may have dropped a warning that validate would count), nor can a value
     the visible part ends on."""
-    where = [w for _, w in cells.marked_lines(cell.source, (cells.HIDDEN_TESTS,))]
+    marked = cells.marked_lines(cell.source, (cells.HIDDEN_TESTS,))
+    where = [w for _, w in marked]
     if _ends_on_a_value(cells.without_regions(cell.source)):
         return None
+    if _visible_code_after_hidden(marked):
+        # Hidden lines ran first when graded (03's stand-ins): passing graded means passing in
+        # validate too (there a broken dependency makes the visible part skip), failing may not.
+        return None if any(o.output_type == "error" for o in cell.outputs) else ""
     messages = []
     for output in cell.outputs:
         if output.output_type == "stream" and output.name == "stderr":

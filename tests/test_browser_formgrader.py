@@ -111,14 +111,7 @@ def _watch(page):
 
 
 def _log_in(page, lab):
-    """Log in as the README tells instructors to: the token typed into the login form, never
-    in a URL. The browser keeps the login cookie for the pages that follow."""
-    page.goto(f"{lab['base']}/login", timeout=120_000)
-    if "/login" not in page.url:
-        return  # logged in already: the server sent the browser on
-    page.locator("#password_input").fill(lab["token"])
-    with page.expect_navigation(timeout=120_000):
-        page.locator("#password_input").press("Enter")
+    test_browser.log_in(page, lab["base"], lab["token"])
 
 
 def _wait_for_the_formgraders_script(frame):

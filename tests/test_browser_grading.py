@@ -88,8 +88,8 @@ def test_formgrader_hand_grade_updates_the_total(course_lab, browser):  # noqa: 
         sub_id, before = sub.id, sub.score
     page = browser.new_page()
     try:
-        page.goto(f"{course_lab['base']}/formgrader/submissions/{sub_id}/?token={course_lab['token']}",
-                  timeout=120_000)
+        test_browser.log_in(page, course_lab["base"], course_lab["token"])
+        page.goto(f"{course_lab['base']}/formgrader/submissions/{sub_id}/", timeout=120_000)
         score = page.locator('input.score[id="why_commutative_answer"]')
         score.wait_for(timeout=60_000)
         score.fill("1.5")

@@ -216,10 +216,7 @@ def test_formgrader_autograde_button_grades_as_the_course_command(graded_three_w
         page = browser.new_page()
         try:
             # log in as an instructor would (the token typed, not in the URL)
-            page.goto(f"{base}/login", timeout=120_000)
-            page.fill("input[type=password]", token)
-            page.locator("button[type=submit], input[type=submit]").first.click()
-            page.wait_for_load_state()
+            test_browser.log_in(page, base, token)
             page.goto(f"{base}/formgrader/manage_submissions/hw", timeout=120_000)
             for student in students:
                 row = page.locator("#main-table tr").filter(
