@@ -95,8 +95,6 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
-
 def log_in(page, base, token):
     """Log in as README tells instructors to: the token typed into the login form, never in a
     URL (a ?token= URL does not authenticate the formgrader's API calls). The browser keeps the
@@ -109,6 +107,7 @@ def log_in(page, base, token):
         page.locator("#password_input").press("Enter")
 
 
+@contextlib.contextmanager
 def running_lab(home, root_dir, timeout=120):
     """JupyterLab serving root_dir, its config, data and settings under home (no news or
     update pop-ups); yields (base URL, token) once it answers, stops it on exit."""
