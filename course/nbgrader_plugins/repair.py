@@ -9,13 +9,16 @@ and deleted test cells itself (OverwriteCells puts the gradebook's version back)
   nbgrader metadata with a grade id this assignment does not have (a cell pasted from
   another notebook) ends the same way, after OverwriteCells drops the unknown id;
 - a test cell dragged above the function it tests runs first and scores 0;
+- a deleted test cell: nbgrader restores it next to the cell before it in the gradebook's
+  cell order, which PostgreSQL does not keep (KeyError, "not graded");
 - a notebook of a newer nbformat than the one installed is refused.
 
 ``mend`` fixes exactly these and says what it did, one note per kind of change, and
-leaves the rest (restoring test cells, cell types, points) to nbgrader. A changed cell
+leaves the rest (the test cells' code, cell types, points) to nbgrader. A changed cell
 type gets a note; OverwriteCells turns it back.
 """
 
+import copy
 import hashlib
 import json
 import shutil
@@ -129,11 +132,35 @@ def _reorder(cells, source_cells):
     return cells, notes
 
 
+def _restore_deleted_tests(cells, source_cells):
+    """Put back each test cell the student deleted, a copy of the released one, below the
+    graded or solution cell before it there. nbgrader's own restore (OverwriteCells) finds
+    that neighbour in the gradebook's cells, whose order PostgreSQL does not keep: there it
+    failed with a KeyError. nbgrader still overwrites the cell's code from the gradebook.
+    Returns (cells, notes)."""
+    present = {grade_id(c) for c in cells if grade_id(c)}
+    previous, notes = None, []
+    for cell in source_cells:
+        gid = grade_id(cell)
+        if not gid or not (is_test(cell) or is_solution(cell)):
+            continue
+        if is_test(cell) and cell.cell_type == "code" and gid not in present:
+            at = next((i + 1 for i, c in enumerate(cells) if previous and grade_id(c) == previous), 0)
+            cells.insert(at, copy.deepcopy(cell))
+            present.add(gid)
+            notes.append(f"test cell {gid!r} was deleted: restored from the release")
+        if gid in present:
+            previous = gid
+    return cells, notes
+
+
 def mend(nb, source_nb):
     """Mend a submitted notebook in place against its source notebook; the notes say
     what changed ([] when nothing did)."""
     known = {grade_id(c): c for c in source_nb.cells if grade_id(c)}
     cells, notes = _strip_metadata(list(nb.cells), known)
+    cells, restored = _restore_deleted_tests(cells, source_nb.cells)
+    notes += restored
     notes += _type_notes(cells, known)
     cells, moved = _reorder(cells, source_nb.cells)
     nb.cells = cells
