@@ -101,10 +101,12 @@ def test_visible_failures_read_from_grading_are_validates_own(verdicts, assignme
     failed in the autograded notebooks are those `nbgrader validate` fails."""
     real, derived = verdicts[assignment]["real"], verdicts[assignment]["derived"]
     both = {s: (set(derived[s]), set(real[s])) for s in real if derived[s] is not None}
+    if all(d is None for d in derived.values()):
+        pytest.skip(f"{assignment}: hidden lines run before visible code in some test cells, so no "
+                    "sample's visible failures are read from grading: all come from real validate")
     assert any(s.startswith("bug-") and d for s, (d, _) in both.items()), (
         f"{assignment}: no caught bug was validated for real to compare with its grading run")
-    if derived["untouched"] is not None:  # None where a failing cell runs hidden lines first (03)
-        assert any(d for s, (d, _) in both.items() if s == "untouched"), (
-            f"{assignment}: the untouched release's grading run shows no visible failure")
+    assert any(d for s, (d, _) in both.items() if s == "untouched"), (
+        f"{assignment}: the untouched release's grading run shows no visible failure")
     differ = {s: f"from grading {sorted(d)}, from validate {sorted(r)}" for s, (d, r) in both.items() if d != r}
     assert not differ, f"{assignment}: visible failures read from grading differ from validate's: {differ}"
