@@ -90,6 +90,9 @@ SLOW_MODULES = {
     "test_browser", "test_browser_grading", "test_catalogue", "test_e2e", "test_export",
     "test_feedback_report", "test_hostile", "test_isolation", "test_mutants", "test_release",
     "test_sandbox", "test_scale", "test_validate", "test_written_answers",
+    # this round's: they grade real notebooks or drive Chromium (minutes each)
+    "test_browser_formgrader", "test_entry_points", "test_fairness", "test_fairness_draws",
+    "test_feedback_entry_points", "test_term",
 }
 # The session fixtures of the real course: a test that uses one is slow, and the modules
 # of such tests run on one xdist worker.
