@@ -9,8 +9,10 @@ which visible test cells failed, with their messages.
 
 The suite (validate_verdicts) runs `nbgrader validate` itself only where the
 grading run cannot stand in for it: the visible and hidden parts of a test cell
-run as one execution when grading, so a bug's visible failures are read from its
-autograded notebook; correct work, the untouched release and a few bugs are
+run as one execution when grading, so a sample's visible failures are read from its
+autograded notebook (both load course.sandbox_kernel.stderr_to_stdout, so output on
+stderr counts alike); the reference, the untouched release, a few bugs and correct
+variants, and every sample whose grading run cannot tell or tells the unexpected are
 validated for real, and tests/test_validate.py compares the two.
 """
 
@@ -204,19 +206,26 @@ def visible_failures(root, assignment, student, result):
     return failed
 
 
-def validate_verdicts(root, assignment, rows, results, workers=2, cross_check=1):
+def validate_verdicts(root, assignment, rows, results, workers=2, cross_check=1, for_real=()):
     """{"visible": {student: {failed grade id: message}}, "real": {...}, "derived": {...}}.
 
     "visible" is the verdict the tests use: `nbgrader validate` itself (in "real") for the
-    reference, the untouched release, every correct variant (a warning on stderr fails
-    validate but not grading), every bug whose grading shows no visible failure or cannot
-    tell, and the first `cross_check` caught bugs of the catalogue; visible_failures (in
-    "derived", computed for every sample) for the other bugs."""
+    reference, the untouched release, every sample whose grading run cannot tell or tells
+    the unexpected (a bug that passes, correct work that fails: the message shown is then
+    validate's own), the first `cross_check` caught bugs and passing correct samples, and
+    the students in `for_real`; visible_failures (in "derived", computed for every sample)
+    for the others. rows: (student, kind, edits, loses); kind "bug" and "untouched" are
+    expected to fail validate, every other kind to pass it."""
     derived = {student: visible_failures(root, assignment, student, results.get(student))
                for student, *_ in rows}
-    caught = [student for student, kind, *_ in rows if kind == "bug" and derived[student]]
-    real_ones = {student for student, kind, *_ in rows
-                 if kind != "bug" or not derived[student]} | set(caught[:cross_check])
+    fails = {student: kind in ("bug", "untouched") for student, kind, *_ in rows}
+    real_ones = {student for student, *_ in rows
+                 if student in ("reference", "untouched") or student in for_real
+                 or derived[student] is None or bool(derived[student]) != fails[student]}
+    for expected in (True, False):
+        same = [student for student, kind, *_ in rows
+                if kind in ("bug", "variant") and fails[student] == expected and student not in real_ones]
+        real_ones |= set(same[:cross_check])
     real = validate_samples(root, assignment, rows, workers, only=real_ones)
     visible = {student: real[student] if student in real else derived[student] for student, *_ in rows}
     return {"visible": visible, "real": real, "derived": derived}

@@ -1,14 +1,16 @@
-"""Session fixtures: one scratch course, generated and graded once per test run.
+"""The real course fixture, the suite's lanes, its scheduling and its time report.
 
-Executing notebooks is the slow part, so every notebook is generated once and
-every sample submission graded once per session; the tests read the results.
+Executing notebooks is the slow part, so every assignment is generated once and
+every sample submission graded once per session (tests/real_course.py), on one worker;
+the tests read the results.
 
 Also the suite's lanes and its time report (issue 26):
 - a test is `slow` when it needs the real course (the fixtures below) or lives in a
   module of SLOW_MODULES; `make check` runs the others (`-m "not slow"`), `make test` all;
-- under `pytest -n 2 --dist loadfile` (make test) the modules of the real course share
-  one worker, so that the course is graded once, and every other module keeps to one
-  worker, so that its module fixtures (a graded batch) are built once;
+- under `pytest -n 2 --dist loadfile` (make test) the tests of one assignment of the real
+  course share a worker, so that it is graded once, and every other module keeps to one
+  worker, so that its module fixtures (a graded batch) are built once; the heaviest units
+  are handed out first (SCHEDULE_WEIGHTS), so that the two workers end together;
 - the run ends with the slowest tests and fixtures (--durations), the total, and a
   warning when the total passes --time-budget seconds. Time never fails a test.
 """
@@ -16,15 +18,12 @@ Also the suite's lanes and its time report (issue 26):
 import functools
 import os
 import re
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from course.admin.results import grades
 from course.admin.grading import pipeline
-from course.admin.authoring import samples
 
 REPO = Path(__file__).resolve().parents[1]
 # COURSE_TEST_ASSIGNMENTS=02_softmax,03_layers limits a run to some assignments (authors
@@ -33,54 +32,19 @@ ASSIGNMENTS = [a for a in pipeline.assignments(REPO)
                if a in os.environ.get("COURSE_TEST_ASSIGNMENTS", a).split(",")]
 
 
-@pytest.fixture(scope="session")
-def course_root(tmp_path_factory):
-    """A scratch course: the repo's config, source/ and bug catalogues, release generated."""
-    root = tmp_path_factory.mktemp("course")
-    shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    shutil.copytree(REPO / "source", root / "source")
-    shutil.copytree(REPO / samples.CATALOGUES, root / samples.CATALOGUES)
-    for assignment in ASSIGNMENTS:
-        pipeline.generate(root, assignment)
-    return root
+# The assignment that tests of the real course use when they need just one (the browser's
+# Validate button, the CSV export): their node ids name none, so they go with its tests.
+SHOWCASE = "02_softmax" if "02_softmax" in ASSIGNMENTS else (ASSIGNMENTS or [""])[0]
 
 
 @pytest.fixture(scope="session")
-def graded(course_root):
-    """Every sample submission of every assignment, autograded.
+def real_course(tmp_path_factory):
+    """The scratch course of this session (tests/real_course.py): real_course.graded(A),
+    .validated(A), .verdicts(A), .fairness_outcomes(A), .built(A); each assignment is built
+    and graded the first time a test asks for it, on the worker that runs its tests."""
+    from real_course import RealCourse
 
-    Returns {"rows": {(assignment, student): score row},
-             "results": {(assignment, student): autograde result},
-             "samples": {assignment: sample_students rows}}.
-    """
-    results, sample_rows = {}, {}
-    for assignment in ASSIGNMENTS:
-        sample_rows[assignment] = samples.write_samples(course_root, assignment)
-        for r in pipeline.grade(course_root, assignment, workers=2, progress=False):
-            results[(assignment, r.student)] = r
-    rows = {(r["assignment"], r["student"]): r for r in grades.scores(course_root)}
-    return {"rows": rows, "results": results, "samples": sample_rows}
-
-
-@pytest.fixture(scope="session")
-def verdicts(course_root, graded):
-    """{assignment: catalogue_runs.validate_verdicts(...)}: what `nbgrader validate` says of
-    every sample's filled release notebook, run for real on the correct work, the untouched
-    release and a few bugs, read from the grading run for the other bugs."""
-    import catalogue_runs
-
-    return {assignment: catalogue_runs.validate_verdicts(
-                course_root, assignment, rows,
-                {student: r for (a, student), r in graded["results"].items() if a == assignment})
-            for assignment, rows in graded["samples"].items()}
-
-
-@pytest.fixture(scope="session")
-def validated(verdicts):
-    """{assignment: {student: {failed test cell: message}}}: the verdict of `nbgrader
-    validate` on every sample's filled release notebook (validate/<student>/<assignment>),
-    as the student would run it before submitting."""
-    return {assignment: v["visible"] for assignment, v in verdicts.items()}
+    return RealCourse(tmp_path_factory.mktemp("course"))
 
 
 # Modules whose tests grade real notebooks, start browsers or sandboxes, or time out
@@ -94,9 +58,9 @@ SLOW_MODULES = {
     "test_browser_formgrader", "test_entry_points", "test_fairness", "test_fairness_draws",
     "test_feedback_entry_points", "test_term",
 }
-# The session fixtures of the real course: a test that uses one is slow, and the modules
-# of such tests run on one xdist worker.
-COURSE_FIXTURES = {"course_root", "graded", "validated", "verdicts"}
+# The session fixture of the real course: a test that uses it is slow, and the tests of
+# one assignment share an xdist worker (see pytest_xdist_make_scheduler).
+COURSE_FIXTURES = {"real_course"}
 
 
 def pytest_addoption(parser):
@@ -123,18 +87,49 @@ def _uses_the_real_course(test_file):
     return re.search(rf"^\s*def \w+\([^)]*\b({names})\b", text, re.MULTILINE) is not None
 
 
+# Rough seconds of each unit of work on one worker (measured on a 2-core machine), used
+# only to hand out the heaviest first; a unit not listed weighs 2 s a test.
+SCHEDULE_WEIGHTS = {
+    "course:01_staged_backprop": 330, "course:02_softmax": 330, "course:03_layers": 330,
+    "course:04_digits_mlp": 330, "course:05_normalization": 400, "course:06_convolution": 400,
+    "tests/test_scale.py": 320, "tests/test_hostile.py": 200, "tests/test_term.py": 200,
+    "tests/test_entry_points.py": 150, "tests/test_fairness_draws.py": 120,
+    "tests/test_browser_formgrader.py": 120, "tests/test_browser.py": 120,
+}
+
+
+def _course_scope(nodeid):
+    """"course:<assignment>": the assignment a real-course test's parameters name, or SHOWCASE."""
+    params = nodeid.partition("[")[2]
+    named = [a for a in ASSIGNMENTS if params.startswith(a)]
+    return f"course:{named[0] if named else SHOWCASE}"
+
+
 def pytest_xdist_make_scheduler(config, log):
-    """`--dist loadfile`, except that every module of the real course is one unit: they
-    share its session fixtures, so they share a worker and the course is graded once.
-    (xdist's loadgroup would do it, but its marks do not reach pytest 9's node ids.)"""
+    """`--dist loadfile`, except that the tests of the real course are grouped by assignment,
+    across modules: they share its graded batch, so they share a worker, and each
+    assignment is graded once. Units are handed out heaviest first (longest processing
+    time first: the two workers end close together). (xdist's loadgroup would do the
+    grouping, but its marks do not reach pytest 9's node ids.)"""
     if config.getoption("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     class CourseScheduling(LoadScopeScheduling):
+        _ordered = False
+
         def _split_scope(self, nodeid):
             test_file = nodeid.split("::", 1)[0]
-            return "real-course" if _uses_the_real_course(config.rootpath / test_file) else test_file
+            return _course_scope(nodeid) if _uses_the_real_course(config.rootpath / test_file) else test_file
+
+        def _assign_work_unit(self, node):
+            if not self._ordered:
+                self._ordered = True
+                units = sorted(self.workqueue.items(),
+                               key=lambda item: -SCHEDULE_WEIGHTS.get(item[0], 2 * len(item[1])))
+                self.workqueue.clear()
+                self.workqueue.update(units)
+            super()._assign_work_unit(node)
 
     return CourseScheduling(config, log)
 

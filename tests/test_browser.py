@@ -162,12 +162,13 @@ def running_lab(home, root_dir, timeout=120):
 
 
 @pytest.fixture(scope="module")
-def lab(tools, course_root, tmp_path_factory):
-    """JupyterLab serving a copy of the release; yields (base URL, token, folder, deadline, home)."""
+def lab(tools, tmp_path_factory):
+    """JupyterLab serving a copy of the committed release (test_release: what source/
+    generates); yields (base URL, token, folder, deadline, home)."""
     deadline = Deadline(BUDGET)
     home = tmp_path_factory.mktemp("lab")
     work = home / "student"
-    shutil.copytree(course_root / "release", work)
+    shutil.copytree(REPO / "release", work)
     with running_lab(home, work, timeout=deadline.left(120)) as (base, token):
         yield base, token, work, deadline, home
 

@@ -10,18 +10,17 @@ plus two filled notebooks of a real assignment. In Debian's Chromium:
 """
 
 import shutil
-from pathlib import Path
 
 import pytest
 from nbconvert.filters import strip_ansi
 
 import test_browser
 import tiny_course
-from conftest import ASSIGNMENTS
+from conftest import SHOWCASE
 from course.admin.grading import pipeline
 from test_browser import JS_PANEL_ID, JS_READY, browser, tools  # noqa: F401 (fixtures)
 
-REAL = "02_softmax" if "02_softmax" in ASSIGNMENTS else ASSIGNMENTS[0]
+REAL = SHOWCASE  # its tests go with the real course's SHOWCASE assignment (conftest)
 
 
 def _graded_tiny_course(root):
@@ -34,15 +33,15 @@ def _graded_tiny_course(root):
 
 
 @pytest.fixture(scope="module")
-def course_lab(tools, validated, course_root, tmp_path_factory):  # noqa: F811
+def course_lab(tools, real_course, tmp_path_factory):  # noqa: F811
     """JupyterLab on a graded tiny course, with two filled notebooks of a real assignment."""
     home = tmp_path_factory.mktemp("grading-lab")
     root = _graded_tiny_course(home / "course")
-    failing = {s: cells for s, cells in validated[REAL].items() if s.startswith("bug-") and cells}
+    failing = {s: cells for s, cells in real_course.validated(REAL).items() if s.startswith("bug-") and cells}
     assert failing, f"no catalogued bug of {REAL} fails a visible test"
     bug = max(failing, key=lambda s: max(len(line) for m in failing[s].values() for line in m.splitlines()))
     for student in ("reference", bug):
-        shutil.copytree(Path(course_root) / "validate" / student / REAL, root / "checks" / student)
+        shutil.copytree(real_course.root / "validate" / student / REAL, root / "checks" / student)
     with test_browser.running_lab(home, root) as (base, token):
         yield {"base": base, "token": token, "root": root, "bug": bug, "failing": failing[bug]}
 

@@ -26,11 +26,6 @@ def _bug(assignment, student):
     return cat, next(b for b in cat["BUGS"] if f"bug-{b['name']}" == student)
 
 
-@pytest.fixture(scope="module")
-def lost(graded, course_root):
-    return {a: catalogue_runs.lost_cells(course_root, a) for a in ASSIGNMENTS}
-
-
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_exercise_map_names_every_test_cell(assignment):
     cat = catalogue_runs.catalogue(REPO, assignment)
@@ -51,18 +46,18 @@ def test_bug_costs_points_in_its_own_exercise_only(assignment, student):
 
 
 @pytest.mark.parametrize("assignment, student", _cases("bug"))
-def test_bug_fails_exactly_its_test_cells(lost, assignment, student):
+def test_bug_fails_exactly_its_test_cells(real_course, assignment, student):
     _cat, bug = _bug(assignment, student)
-    actual, expected = lost[assignment].get(student, set()), set(bug["loses"])
+    actual, expected = real_course.graded(assignment)["lost"].get(student, set()), set(bug["loses"])
     assert actual == expected, (f"{student}: lost points in {sorted(actual)}, the catalogue says "
                                 f"{sorted(expected)} (unexpected {sorted(actual - expected)}, "
                                 f"kept points in {sorted(expected - actual)})")
 
 
 @pytest.mark.parametrize("assignment, student", _cases("bug"))
-def test_visible_flag_says_whether_validate_catches_it(validated, assignment, student):
+def test_visible_flag_says_whether_validate_catches_it(real_course, assignment, student):
     _cat, bug = _bug(assignment, student)
-    failed = validated[assignment][student]
+    failed = real_course.validated(assignment)[student]
     assert isinstance(bug.get("visible"), bool), f"{student}: no `visible` flag in the catalogue"
     assert bug["visible"] == bool(failed), (
         f"{student}: the catalogue says visible={bug['visible']}, but validate "
@@ -75,9 +70,10 @@ def test_visible_flag_says_whether_validate_catches_it(validated, assignment, st
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_share_caught_by_visible_tests(validated, assignment, record_property):
+def test_share_caught_by_visible_tests(real_course, assignment, record_property):
     bugs = [f"bug-{b['name']}" for b in catalogue_runs.catalogue(REPO, assignment)["BUGS"]]
-    caught = sum(1 for s in bugs if validated[assignment][s])
+    validated = real_course.validated(assignment)
+    caught = sum(1 for s in bugs if validated[s])
     record_property("visible_share", (assignment, caught, len(bugs)))  # conftest prints it
     assert len(bugs) >= 6, f"catalogues/{assignment}.py lists {len(bugs)} bugs; at least 6 expected"
 
@@ -85,13 +81,14 @@ def test_share_caught_by_visible_tests(validated, assignment, record_property):
 @pytest.mark.parametrize("assignment, student",
                          [pytest.param(a, "reference", id=f"{a}-reference") for a in ASSIGNMENTS]
                          + _cases("variant"))
-def test_correct_work_passes_validate_and_gets_full_marks(validated, lost, assignment, student):
-    failed = validated[assignment][student]
+def test_correct_work_passes_validate_and_gets_full_marks(real_course, assignment, student):
+    failed = real_course.validated(assignment)[student]
     assert not failed, (f"{student}: nbgrader validate fails a correct notebook of {assignment} in "
                         + "; ".join(f"{gid}: {msg.strip()[-300:]}" for gid, msg in failed.items()))
-    assert not lost[assignment].get(student), f"{student} is correct but lost {lost[assignment][student]}"
+    lost = real_course.graded(assignment)["lost"].get(student)
+    assert not lost, f"{student} is correct but lost {lost}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_untouched_release_fails_validate(validated, assignment):
-    assert validated[assignment]["untouched"], f"validate passes the untouched release of {assignment}"
+def test_untouched_release_fails_validate(real_course, assignment):
+    assert real_course.validated(assignment)["untouched"], f"validate passes the untouched release of {assignment}"

@@ -10,41 +10,29 @@ import pytest
 from conftest import ASSIGNMENTS, REPO
 
 
-def _row(graded, assignment, student):
-    result = graded["results"][(assignment, student)]
+def _row(real_course, assignment, student):
+    graded = real_course.graded(assignment)
+    result = graded["results"][student]
     assert result.success, f"autograde failed for {student}/{assignment}:\n{result.log[-2000:]}"
-    row = graded["rows"].get((assignment, student))
+    row = graded["rows"].get(student)
     assert row is not None, f"no gradebook entry for {student}/{assignment}"
     return row
 
 
-def _lost(row):
-    return {gid: v for gid, v in row["scores"].items() if v is None or v < _max(row, gid)}
-
-
-def _max(row, gid):
-    return row["max_points"][gid]
-
-
-@pytest.fixture(scope="module")
-def rows(graded, course_root):
-    from course.admin.results.grades import problems
-
-    maxima = {a: dict(problems(course_root, a)) for a in ASSIGNMENTS}
-    for (assignment, _student), row in graded["rows"].items():
-        row["max_points"] = maxima[assignment]
-    return graded
+def _lost(real_course, assignment, row):
+    return {gid: v for gid, v in row["scores"].items()
+            if gid in real_course.graded(assignment)["lost"].get(row["student"], set())}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_reference_gets_full_marks(rows, assignment):
-    row = _row(rows, assignment, "reference")
-    assert row["total"] == row["max_total"] > 0, f"reference lost points: {_lost(row)}"
+def test_reference_gets_full_marks(real_course, assignment):
+    row = _row(real_course, assignment, "reference")
+    assert row["total"] == row["max_total"] > 0, f"reference lost points: {_lost(real_course, assignment, row)}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_untouched_release_gets_zero_without_crashing(rows, assignment):
-    row = _row(rows, assignment, "untouched")
+def test_untouched_release_gets_zero_without_crashing(real_course, assignment):
+    row = _row(real_course, assignment, "untouched")
     assert row["total"] == 0, f"an untouched notebook scored {row['total']}: {row['scores']}"
     assert all(v == 0 for v in row["scores"].values()), row["scores"]
 
@@ -66,14 +54,15 @@ def _tagged_demo_cells(assignment):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_demonstration_cells_are_skipped_when_grading(graded, course_root, assignment):
+def test_demonstration_cells_are_skipped_when_grading(real_course, assignment):
     import nbformat
 
     from course.nbgrader_plugins.execute import grading_report
 
     tagged = _tagged_demo_cells(assignment)
     skipped, outputs = [], {}
-    for path in sorted((course_root / "autograded" / "reference" / assignment).glob("*.ipynb")):
+    real_course.graded(assignment)
+    for path in sorted((real_course.root / "autograded" / "reference" / assignment).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         skipped += [c["grade_id"] for c in grading_report(nb)["skipped_cells"]]
         outputs.update({c.metadata.get("nbgrader", {}).get("grade_id"): c.outputs for c in nb.cells

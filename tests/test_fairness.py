@@ -12,7 +12,6 @@
 3. The pieces: the stderr extension, the stand-in log, the variant builders.
 """
 
-import os
 import sys
 from pathlib import Path
 
@@ -25,9 +24,10 @@ from course.admin.authoring import variants
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fairness  # noqa: E402
+from conftest import ASSIGNMENTS  # noqa: E402
+from real_course import ALL_OUTPUTS, FAIRNESS_SAMPLE, FUZZ_SAMPLE  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = sorted(p.name for p in (REPO / "source").iterdir() if p.is_dir())
 # Assignments another branch is making fair (issue 25): their checks are expected to fail
 # until it lands; the lead removes an entry when it merges.
 NOT_YET_FAIR = {}
@@ -71,33 +71,23 @@ def test_the_watch_sees_a_leftover_and_a_wrong_signature(tmp_path):
 
 # --- 2. a fixed sample of the graded variants -------------------------------------------
 
-# Per assignment: a few of each kind, drawn by a fixed seed (the full run grades them all).
-SAMPLE = 6
-
-
-@pytest.fixture(scope="module")
-def no_sandbox():
-    old = os.environ.get("COURSE_SANDBOX")
-    os.environ["COURSE_SANDBOX"] = "off"   # scores of honest code are the same (catalogue_check)
-    yield
-    if old is None:
-        os.environ.pop("COURSE_SANDBOX")
-    else:
-        os.environ["COURSE_SANDBOX"] = old
-
+# Per assignment a few of each kind, drawn by a fixed seed, graded in the real course's
+# batch (tests/real_course.py: FAIRNESS_SAMPLE, FUZZ_SAMPLE); the full run grades them all.
 
 @pytest.mark.parametrize("assignment", [_param(a) for a in ASSIGNMENTS])
-def test_fixed_sample_of_variants_is_graded_fairly(assignment, no_sandbox):
-    outcomes, _seconds = fairness_runs.measure(REPO, assignment, max_count=SAMPLE, seed=25, workers=2)
-    assert len(outcomes) == SAMPLE
+def test_fixed_sample_of_variants_is_graded_fairly(real_course, assignment):
+    outcomes = real_course.fairness_outcomes(assignment, kinds=fairness_runs.KINDS)
+    assert len(outcomes) >= FAIRNESS_SAMPLE
     unfair = [o for o in outcomes if not o.fair]
     assert not unfair, fairness_runs.format_report(assignment, unfair)
 
 
-def test_every_kind_of_output_keeps_full_marks_and_validates(no_sandbox):
-    outcomes, _ = fairness_runs.measure(REPO, "01_staged_backprop", kinds=("extra-output",), workers=2)
+@pytest.mark.parametrize("assignment", [ALL_OUTPUTS])
+def test_every_kind_of_output_keeps_full_marks_and_validates(real_course, assignment):
+    outcomes = [o for o in real_course.fairness_outcomes(assignment, kinds=("extra-output",))
+                if o.variant.name.startswith("output-")]
     assert {o.variant.name for o in outcomes} == {f"output-{k}" for k in variants.OUTPUTS}
-    assert all(o.fair for o in outcomes), fairness_runs.format_report("01_staged_backprop", outcomes)
+    assert all(o.fair for o in outcomes), fairness_runs.format_report(assignment, outcomes)
 
 
 # --- 3. the pieces -----------------------------------------------------------------------
@@ -165,22 +155,14 @@ def test_fuzz_rewrites_mean_the_same():
         assert np.array_equal(namespace["f"](x, w), expected["f"](x, w)), new
 
 
-# A fixed sample of the fuzzer's rewrites per assignment; the full run is
-# `python -m course fuzz ASSIGNMENT` (it prints N/M).
-FUZZ_SAMPLE = 3
-
-
+# The fuzzer's rewrites: a fixed sample per assignment in the real course's batch; the full
+# run is `python -m course fuzz ASSIGNMENT` (it prints N/M).
 @pytest.mark.parametrize("assignment", [_param(a) for a in ASSIGNMENTS])
-def test_fixed_sample_of_fuzz_rewrites_keeps_full_marks(assignment, no_sandbox, tmp_path):
-    import random
-
+def test_fixed_sample_of_fuzz_rewrites_keeps_full_marks(real_course, assignment):
     from course.admin.authoring import fuzz
 
-    scratch = fairness_runs.scratch_course(REPO, assignment, tmp_path / "course")
-    made = fuzz.fuzz_variants(scratch, assignment)
-    keep = set(random.Random(25).sample(range(len(made)), FUZZ_SAMPLE))
-    made = [v for i, v in enumerate(made) if i in keep]
-    outcomes = fairness_runs.grade_variants(scratch, assignment, made, workers=2)
+    outcomes = real_course.fairness_outcomes(assignment, kinds=("fuzz",))
+    assert len(outcomes) == FUZZ_SAMPLE
     assert all(o.fair for o in outcomes), fuzz.format_report(assignment, outcomes)
 
 

@@ -16,9 +16,9 @@ def test_there_are_assignments():
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_release_matches_source(course_root, assignment):
+def test_release_matches_source(real_course, assignment):
     problems = [p.replace("release/", f"release/{assignment}/", 1) for p in release_check.compare_trees(
-        course_root / "release" / assignment, REPO / "release" / assignment)]
+        real_course.built(assignment) / "release" / assignment, REPO / "release" / assignment)]
     assert not problems, "release/ drifted from source/:\n" + "\n".join(problems) + \
         "\nRun `python -m course build` and commit release/."
 
@@ -41,15 +41,15 @@ def test_source_notebooks_have_no_outputs():
         assert not dirty, f"{path} keeps outputs in cells {dirty}"
 
 
-def test_leak_check_catches_a_leaked_solution_line(course_root, tmp_path):
+def test_leak_check_catches_a_leaked_solution_line(tmp_path):
     """The leak check itself must be able to fail: plant a solution line in a copy."""
     assignment = ASSIGNMENTS[0]
-    src = next((course_root / "source" / assignment).glob("*.ipynb"))
+    src = next((REPO / "source" / assignment).glob("*.ipynb"))
     secret = sorted(release_check.secret_lines(nbformat.read(src, as_version=4)))
     assert secret, f"{src.name} has no solution lines long enough to check"
     fake = tmp_path / "course"
-    shutil.copytree(course_root / "source", fake / "source")
-    shutil.copytree(course_root / "release", fake / "release")
+    shutil.copytree(REPO / "source", fake / "source")
+    shutil.copytree(REPO / "release", fake / "release")
     released = fake / "release" / assignment / src.name
     nb = nbformat.read(released, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(secret[0]))
@@ -58,10 +58,10 @@ def test_leak_check_catches_a_leaked_solution_line(course_root, tmp_path):
     assert any(repr(secret[0]) in line for line in found), found  # findings quote the line with repr
 
 
-def test_leak_check_catches_markers(course_root, tmp_path):
+def test_leak_check_catches_markers(tmp_path):
     fake = tmp_path / "course"
-    shutil.copytree(course_root / "source", fake / "source")
-    shutil.copytree(course_root / "release", fake / "release")
+    shutil.copytree(REPO / "source", fake / "source")
+    shutil.copytree(REPO / "release", fake / "release")
     released = next((fake / "release" / ASSIGNMENTS[0]).glob("*.ipynb"))
     data = json.loads(released.read_text())
     data["cells"].append({"cell_type": "markdown", "metadata": {}, "id": "planted",
@@ -70,12 +70,12 @@ def test_leak_check_catches_markers(course_root, tmp_path):
     assert any("BEGIN HIDDEN TESTS" in line for line in release_check.leaks(fake))
 
 
-def test_drift_check_catches_an_edit(course_root, tmp_path):
+def test_drift_check_catches_an_edit(tmp_path):
     copy = tmp_path / "release"
-    shutil.copytree(course_root / "release", copy)
+    shutil.copytree(REPO / "release", copy)
     released = next((copy / ASSIGNMENTS[0]).glob("*.ipynb"))
     released.write_text(released.read_text().replace("numpy", "numpy ", 1))
-    problems = release_check.compare_trees(course_root / "release", copy)
+    problems = release_check.compare_trees(REPO / "release", copy)
     assert problems == [f"release/{ASSIGNMENTS[0]}/{released.name}: differs from what source/ generates"]
 
 

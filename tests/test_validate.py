@@ -29,19 +29,20 @@ def test_release_fails_validation(assignment):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_validate_prints_whole_messages(validated, course_root, assignment):
+def test_validate_prints_whole_messages(real_course, assignment):
     """`nbgrader validate` run by a student in the course folder shows every line of a
     failing visible test's message whole (nbgrader cuts lines at Validator.width)."""
     import subprocess
     import sys
     from pathlib import Path
 
-    failing = {student: cells for student, cells in validated[assignment].items()
+    failing = {student: cells for student, cells in real_course.validated(assignment).items()
                if student.startswith("bug-") and cells}
     if not failing:
         pytest.fail(f"no catalogued bug of {assignment} fails a visible test")
     student = min(failing, key=lambda s: -max(len(line) for m in failing[s].values()
                                               for line in m.splitlines()))
+    course_root = real_course.root
     folder = Path(course_root) / "validate" / student / assignment
     notebook = next(folder.glob("*.ipynb"))
     out = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "validate", str(notebook)],
@@ -95,17 +96,21 @@ def test_validate_prints_a_long_line_whole_under_a_short_separator(tmp_path_fact
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_visible_failures_read_from_grading_are_validates_own(verdicts, assignment):
+def test_visible_failures_read_from_grading_are_validates_own(real_course, assignment):
     """For every sample validated for real whose grading run can tell (the reference, the
-    untouched release, the variants, a caught bug at least), the visible test cells that
-    failed in the autograded notebooks are those `nbgrader validate` fails."""
-    real, derived = verdicts[assignment]["real"], verdicts[assignment]["derived"]
+    untouched release, a caught bug and a passing correct variant at least, and the
+    fairness variants whose point is output), the visible test cells that failed in the
+    autograded notebooks are those `nbgrader validate` fails."""
+    verdicts = real_course.verdicts(assignment)
+    real, derived = verdicts["real"], verdicts["derived"]
     both = {s: (set(derived[s]), set(real[s])) for s in real if derived[s] is not None}
     if all(d is None for d in derived.values()):
         pytest.skip(f"{assignment}: hidden lines run before visible code in some test cells, so no "
                     "sample's visible failures are read from grading: all come from real validate")
     assert any(s.startswith("bug-") and d for s, (d, _) in both.items()), (
         f"{assignment}: no caught bug was validated for real to compare with its grading run")
+    assert any(s.startswith("variant-") and not d for s, (d, _) in both.items()), (
+        f"{assignment}: no passing correct variant was validated for real to compare with its grading run")
     assert any(d for s, (d, _) in both.items() if s == "untouched"), (
         f"{assignment}: the untouched release's grading run shows no visible failure")
     differ = {s: f"from grading {sorted(d)}, from validate {sorted(r)}" for s, (d, r) in both.items() if d != r}
