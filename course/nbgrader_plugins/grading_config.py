@@ -14,7 +14,15 @@ AUTOGRADE_PREPROCESSORS = [
     "course.nbgrader_plugins.execute.CappedOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "course.nbgrader_plugins.cell_metadata.CheckCellMetadata",
+]
+# nbgrader's own sanitizing pass, with the same CheckCellMetadata (its schema checked once).
+SANITIZE_PREPROCESSORS = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "course.nbgrader_plugins.cell_metadata.CheckCellMetadata",
 ]
 
 # The lines the grading configuration needs (what configure_nbgrader() sets), for
@@ -32,6 +40,8 @@ c.GuardedExecute.extra_arguments = ["--ext=course.sandbox_kernel.guard"]
 # Execute that grades a notebook up to a crash; output capped by bytes too.
 c.Autograde.autograde_preprocessors = [
 ''' + "".join(f'    "{name}",\n' for name in AUTOGRADE_PREPROCESSORS) + ''']
+c.Autograde.sanitize_preprocessors = [
+''' + "".join(f'    "{name}",\n' for name in SANITIZE_PREPROCESSORS) + ''']
 c.CappedOutput.max_bytes = 65536
 '''
 
@@ -47,6 +57,7 @@ def configure_nbgrader(c, sandbox=True, max_bytes=65536, time_budget=300):
     """
     c.GuardedExecute.extra_arguments = ["--ext=" + GUARD_EXTENSION]
     c.Autograde.autograde_preprocessors = list(AUTOGRADE_PREPROCESSORS)
+    c.Autograde.sanitize_preprocessors = list(SANITIZE_PREPROCESSORS)
     c.CappedOutput.max_bytes = max_bytes
     c.GuardedExecute.time_budget = time_budget
     if sandbox is False:
