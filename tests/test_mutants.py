@@ -215,10 +215,12 @@ def test_a_mutants_run_stops_at_its_first_test_cell_that_loses_points(tmp_path):
         "the last test cell lost points: nothing was left to skip"
 
 
-def test_ids_must_match_a_mutant_to_run(tmp_path):
+def test_ids_must_match_a_mutant_to_run(tmp_path, capsys):
     _weak_course(tmp_path)
     with pytest.raises(pipeline.CourseError, match="no mutant of hw to run has the id.* add:arith:00000000"):
         mutants.measure(tmp_path, "hw", ids=["add:arith:00000000"], progress=False)
+    code, out = tiny_course.run_cli(capsys, tmp_path, "mutants", "hw", "--id", "add:arith:00000000")
+    assert code == 2 and "add:arith:00000000" in out and "Traceback" not in out, out
 
 
 def test_the_reference_must_get_full_marks(tmp_path):
