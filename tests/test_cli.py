@@ -20,7 +20,7 @@ def test_help_lists_the_commands():
         assert command in out.stdout
 
 
-HEAVY = ("nbgrader", "nbformat", "numpy", "matplotlib", "sqlalchemy", "jupyter_client")
+HEAVY = ("nbgrader", "nbformat", "nbclient", "numpy", "matplotlib", "sqlalchemy", "jupyter_client")
 PROBE = """
 import runpy, sys
 sys.argv = ["course"] + sys.argv[1:]
@@ -34,10 +34,11 @@ print("HEAVY:" + ",".join(sorted({m.split(".")[0] for m in sys.modules} & set(%r
 
 @pytest.mark.parametrize("args", [["--help"], ["grade", "--help"], ["grdae"], ["grade"], ["collect-zip"],
                                   ["late", "--help"], ["report", "--help"], ["export", "--help"],
+                                  ["mutants", "--help"],
                                   ["students", "remove"]])
 def test_help_and_argument_errors_import_nothing_heavy(args):
     """`--help` and a mistyped argument answer at once (issue 23, item 10): they import none
-    of nbgrader, nbformat, numpy, matplotlib (seconds each; bench/cli_startup.py times it)."""
+    of nbgrader, nbformat, nbclient, numpy, matplotlib (seconds each; bench/cli_startup.py times it)."""
     out = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=REPO, capture_output=True,
                          text=True, timeout=120)
     heavy = [line for line in out.stderr.splitlines() if line.startswith("HEAVY:")]

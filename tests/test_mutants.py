@@ -179,6 +179,9 @@ def test_end_to_end_killed_surviving_equivalent_and_stale(tmp_path, capsys, how)
     assert "+    return max(x, 1)" in out and "-    return max(x, 0)" in out, "the survivor's diff"
     assert f"KILLED   {found['return a - b'].id}" in out
     assert "lost points in test_add" in out
+    # direct runs stop at the first test cell that loses points; --exact grades whole notebooks
+    assert ("lost points in test_add (the first test cell to lose points: its run stopped there)"
+            in out) == (not how), out
     assert f"KILLED   {found['return min(x, 0)'].id}" in out
     assert f"EQUIVALENT {listed.id}: for this test only" in out
     assert "STALE    relu:number:00000000" in out
@@ -186,6 +189,38 @@ def test_end_to_end_killed_surviving_equivalent_and_stale(tmp_path, capsys, how)
     assert "hw: 6 mutants, 1 equivalent, 5 run: 4 killed, 1 survived; score 4/5 = 80.0%" in out
     # The skip-when-grading cell breaks relu when run: the reference got full marks (or the
     # command would have stopped, see the next test), so it was left out as the autograder does.
+
+
+def test_a_mutants_run_stops_at_its_first_test_cell_that_loses_points(tmp_path):
+    """The early stop changes no verdict, only how much of the notebook runs: a mutant of
+    add is killed at test_add, and relu and its test (2 of 4 code cells) are not run."""
+    _weak_course(tmp_path)
+    found = {m.mutated.splitlines()[m.line - 1].strip(): m for m in mutants.all_mutants(tmp_path, "hw")}
+    ids = [found[line].id for line in ("return a - b", "return max(x, 1)", "return min(x, 0)")]
+    runs = {stop: {o.mutant.id: o for o in mutants.measure(tmp_path, "hw", ids=ids, workers=2,
+                                                             progress=False, stop_early=stop).outcomes}
+            for stop in (True, False)}
+    early, full = runs[True], runs[False]
+    assert sorted(early) == sorted(full) == sorted(ids)
+    for i in ids:
+        assert (early[i].killed, early[i].killed_by, early[i].note) == \
+            (full[i].killed, full[i].killed_by, full[i].note), f"{i}: the early stop changed the verdict"
+        assert not full[i].stopped
+    add, survivor, relu = ids
+    assert early[add].killed_by == ["test_add"] and early[add].stopped
+    assert (early[add].cells_run, full[add].cells_run) == (2, 4), "add's mutant ran past test_add"
+    assert not early[survivor].killed and not early[survivor].stopped
+    assert early[survivor].cells_run == full[survivor].cells_run == 4
+    assert early[relu].stopped and early[relu].cells_run == full[relu].cells_run == 4, \
+        "the last test cell lost points: nothing was left to skip"
+
+
+def test_ids_must_match_a_mutant_to_run(tmp_path, capsys):
+    _weak_course(tmp_path)
+    with pytest.raises(pipeline.CourseError, match="no mutant of hw to run has the id.* add:arith:00000000"):
+        mutants.measure(tmp_path, "hw", ids=["add:arith:00000000"], progress=False)
+    code, out = tiny_course.run_cli(capsys, tmp_path, "mutants", "hw", "--id", "add:arith:00000000")
+    assert code == 2 and "add:arith:00000000" in out and "Traceback" not in out, out
 
 
 def test_the_reference_must_get_full_marks(tmp_path):

@@ -10,6 +10,11 @@ with a per-cell timeout. Each test cell is then scored by nbgrader's own rule
 a mutant is *killed* when any test cell scores less than it does for the
 reference, or the kernel dies.
 
+A mutant's run stops at the first test cell that loses points (the reference is checked to
+get every test cell's points, so that cell already kills it): the cells below it, a CNN's
+training for instance, are not run. So in this mode `killed_by` names that first test cell
+only, not every test the mutant would fail; ``--exact`` grades whole notebooks and names all.
+
 Why the source notebook and not ``course.admin.grading.pipeline.grade`` by default: the
 whole pipeline (generate, gradebook, sandbox, autograde) took about 10 s per
 submission on the 2 shared cores here against 3 to 9 s for running the
@@ -38,12 +43,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from course.admin.authoring import mutate
+from course.admin.course_dir import CourseError, notebooks
 from course.nbgrader_plugins import cells
-from course.nbgrader_plugins.execute import skipped_when_grading
-from course.admin.grading.pipeline import CourseError, notebooks
+
+# nbformat, nbclient and nbgrader are imported where they are used: `mutants --help`
+# answers without them (tests/test_cli.py).
 
 EQUIVALENT_FILE = "mutants_equivalent.txt"
 DEFAULT_TIMEOUT = 30
@@ -57,6 +62,8 @@ class Outcome:
     killed_by: list = field(default_factory=list)   # test grade ids that lost points
     note: str = ""                                  # a crash, a timeout
     seconds: float = 0.0
+    cells_run: int = 0                              # code cells executed (direct mode)
+    stopped: bool = False                           # the run stopped at killed_by[0]
 
 
 @dataclass
@@ -101,6 +108,8 @@ def read_equivalent(path):
 
 def all_mutants(root, assignment):
     """[Mutant] of every source notebook of an assignment, in notebook order."""
+    import nbformat
+
     result = []
     for path in notebooks(Path(root) / "source" / assignment):
         result += mutate.mutants_of_notebook(nbformat.read(path, as_version=4), path.name)
@@ -128,6 +137,8 @@ def _ignore_pattern(root):
 def grading_notebook(source_nb, mutant=None):
     """The source notebook as the autograder runs it, with one solution cell mutated:
     skip-when-grading cells removed. Returns a new notebook."""
+    from course.nbgrader_plugins.execute import skipped_when_grading
+
     nb = copy.deepcopy(source_nb)
     if mutant is not None:
         nb.cells[mutant.cell_index].source = mutant.mutated
@@ -135,22 +146,25 @@ def grading_notebook(source_nb, mutant=None):
     return nb
 
 
-def cell_scores(nb, ignore_pattern=""):
-    """{test grade_id: points} by nbgrader's rule for an executed notebook."""
+def cell_points(cell, ignore_pattern=""):
+    """Points of one executed test cell by nbgrader's rule (determine_grade), stderr output
+    that matches the course's IgnorePattern dropped first (from the cell itself, as the
+    course's IgnorePattern preprocessor does)."""
     import re
 
     from nbgrader.utils import determine_grade
 
-    scores = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code" or not cells.is_test(cell):
-            continue
-        if ignore_pattern:
-            cell.outputs = [o for o in cell.outputs
-                            if not (o.output_type == "stream" and o.name == "stderr"
-                                    and re.search(ignore_pattern, o.text))]
-        scores[cells.grade_id(cell)] = determine_grade(cell)[0]
-    return scores
+    if ignore_pattern:
+        cell.outputs = [o for o in cell.outputs
+                        if not (o.output_type == "stream" and o.name == "stderr"
+                                and re.search(ignore_pattern, o.text))]
+    return determine_grade(cell)[0]
+
+
+def cell_scores(nb, ignore_pattern=""):
+    """{test grade_id: points} by nbgrader's rule for an executed notebook."""
+    return {cells.grade_id(cell): cell_points(cell, ignore_pattern) for cell in nb.cells
+            if cell.cell_type == "code" and cells.is_test(cell)}
 
 
 def _client_class():
@@ -158,21 +172,54 @@ def _client_class():
 
     class Client(NotebookClient):
         """nbclient's client whose kernel talks over ipc sockets in the scratch folder:
-        no TCP port to race for, and no warning on stderr about unencrypted TCP."""
+        no TCP port to race for, and no warning on stderr about unencrypted TCP.
+
+        It scores each test cell as soon as it has run (`scores`, by cell_points); with
+        `stop_early`, the first test cell below its maximum ends the run: the cells after
+        it are passed over unexecuted (`stopped_at` names it)."""
         socket_prefix = None
+        ignore_pattern = ""
+        stop_early = False
+
+        def reset_execution_trackers(self):
+            super().reset_execution_trackers()
+            self.scores, self.stopped_at = {}, None
 
         def create_kernel_manager(self):
             km = super().create_kernel_manager()
             km.transport, km.ip = "ipc", self.socket_prefix
             return km
 
+        async def async_execute_cell(self, cell, cell_index, execution_count=None,
+                                     store_history=True):
+            if self.stopped_at is not None:
+                return cell
+            cell = await super().async_execute_cell(cell, cell_index, execution_count,
+                                                    store_history)
+            if cell.cell_type == "code" and cells.is_test(cell) and cell.source.strip():
+                gid = cells.grade_id(cell)
+                self.scores[gid] = cell_points(cell, self.ignore_pattern)
+                if self.stop_early and self.scores[gid] < cells.points(cell):
+                    self.stopped_at = gid
+            return cell
+
     return Client
 
 
-def run_notebook(nb, folder, timeout, ignore_pattern=""):
-    """Execute nb in a fresh kernel in a scratch copy of `folder`.
+@dataclass
+class Run:
+    """One notebook's run: the points of each test cell that ran, and how it ended."""
+    scores: dict            # {test grade_id: points}, the test cells that ran only
+    note: str = ""          # why the kernel stopped (died, a cell could not be interrupted)
+    cells_run: int = 0      # code cells executed
+    stopped_at: str = ""    # stop_early: the first test cell that lost points, where it stopped
 
-    Returns ({test grade_id: points}, note); note says why the run stopped early."""
+
+def run_notebook(nb, folder, timeout, ignore_pattern="", stop_early=False):
+    """Execute nb in a fresh kernel in a scratch copy of `folder`; a Run.
+
+    stop_early: stop at the first test cell that scores below its maximum (`cells.points`);
+    the test cells after it are not run and are missing from Run.scores."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     # One BLAS thread per kernel: the workers already use every core given.
@@ -187,29 +234,34 @@ def run_notebook(nb, folder, timeout, ignore_pattern=""):
                                  interrupt_on_timeout=True,
                                  resources={"metadata": {"path": scratch}})
         client.socket_prefix = str(Path(scratch) / "kernel")
+        client.ignore_pattern, client.stop_early = ignore_pattern, stop_early
         try:
             client.execute()
         except DeadKernelError as err:
             note = f"the kernel died: {err}"
         except CellTimeoutError as err:
             note = f"a cell ran past {timeout} s and could not be interrupted: {err}"
-    return cell_scores(nb, ignore_pattern), note
+    return Run(client.scores, note, client.code_cells_executed, client.stopped_at or "")
 
 
-def _run_one(source_path, mutant, timeout, ignore_pattern):
+def _run_one(source_path, mutant, timeout, ignore_pattern, stop_early):
     """Runs in a worker process: one notebook, mutated or not (mutant None).
 
-    Returns (source_path, mutant, {test grade_id: points}, note, seconds)."""
+    Returns (source_path, mutant, Run, seconds)."""
+    import nbformat
+
     start = time.perf_counter()
     source_nb = nbformat.read(source_path, as_version=4)
-    scores, note = run_notebook(grading_notebook(source_nb, mutant), Path(source_path).parent,
-                                timeout, ignore_pattern)
-    return source_path, mutant, scores, note, round(time.perf_counter() - start, 1)
+    run = run_notebook(grading_notebook(source_nb, mutant), Path(source_path).parent,
+                       timeout, ignore_pattern, stop_early)
+    return source_path, mutant, run, round(time.perf_counter() - start, 1)
 
 
 def _check_reference(path, scores, note):
     """Raise CourseError unless the unmutated notebook at `path` got every test cell's points:
     a mutant is judged against it."""
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     maximum = {cells.grade_id(c): cells.points(c) for c in nb.cells if cells.is_test(c)}
     short = {gid: (scores.get(gid), m) for gid, m in maximum.items() if (scores.get(gid) or 0) < m}
@@ -219,9 +271,13 @@ def _check_reference(path, scores, note):
 
 
 def measure(root, assignment, max_count=None, seed=0, workers=1, timeout=DEFAULT_TIMEOUT,
-            progress=True, exact=False):
+            progress=True, exact=False, ids=None, stop_early=True):
     """Run the (sampled) mutants of one assignment; a Report.
 
+    ids: run only the mutants with these ids (a CourseError names any that match none);
+    --max then samples among them.
+    stop_early: a mutant's notebook stops at its first test cell that loses points (see the
+    module's docstring); False runs every cell. Direct mode only.
     exact: grade each mutant through course.admin.grading.pipeline.grade in a scratch course (the
     autograder itself, sandbox and gradebook included; timeout from nbgrader_config.py)
     instead of running the source notebook directly."""
@@ -236,28 +292,40 @@ def measure(root, assignment, max_count=None, seed=0, workers=1, timeout=DEFAULT
         if not mutants:
             raise CourseError(f"source/{assignment} has no solution region to mutate")
         listed = read_equivalent(snapshot / "source" / assignment / EQUIVALENT_FILE)
-        ids = {m.id for m in mutants}
-        equivalent = {i: r for i, r in listed.items() if i in ids}
-        stale = {i: r for i, r in listed.items() if i not in ids}
-        chosen = sample([m for m in mutants if m.id not in equivalent], max_count, seed)
-        run = _run_through_pipeline if exact else _run_directly
-        outcomes = run(snapshot, assignment, chosen, workers, timeout, progress)
+        existing = {m.id for m in mutants}
+        equivalent = {i: r for i, r in listed.items() if i in existing}
+        stale = {i: r for i, r in listed.items() if i not in existing}
+        candidates = [m for m in mutants if m.id not in equivalent]
+        if ids:
+            unknown = sorted(set(ids) - {m.id for m in candidates})
+            if unknown:
+                raise CourseError(f"no mutant of {assignment} to run has the id(s) {', '.join(unknown)} "
+                                  "(listed as equivalent, or the code changed?)")
+            candidates = [m for m in candidates if m.id in set(ids)]
+        chosen = sample(candidates, max_count, seed)
+        if exact:
+            outcomes = _run_through_pipeline(snapshot, assignment, chosen, workers, timeout, progress)
+        else:
+            outcomes = _run_directly(snapshot, assignment, chosen, workers, timeout, progress,
+                                     stop_early)
     order = {m.id: i for i, m in enumerate(chosen)}
     outcomes.sort(key=lambda o: order[o.mutant.id])
     return Report(assignment, len(mutants), equivalent, stale, outcomes,
                   round(time.perf_counter() - start, 1))
 
 
-def _run_directly(root, assignment, chosen, workers, timeout, progress):
+def _run_directly(root, assignment, chosen, workers, timeout, progress, stop_early=True):
     """[Outcome]: the unmutated notebooks and each mutant's notebook, each run in its own
     kernel, `workers` at once; a mutant is killed if a test cell scores less than in the
-    unmutated run (which runs alongside the mutants, not before them)."""
+    unmutated run (which runs alongside the mutants, not before them, and runs whole).
+    With stop_early a mutant's run ends at its first test cell below that cell's maximum,
+    which the reference must reach: killed_by is then that one cell."""
     from tqdm.auto import tqdm
 
     pattern = _ignore_pattern(root)
     folder = root / "source" / assignment
-    jobs = [(str(path), None, timeout, pattern) for path in notebooks(folder)]
-    jobs += [(str(folder / m.notebook), m, timeout, pattern) for m in chosen]
+    jobs = [(str(path), None, timeout, pattern, False) for path in notebooks(folder)]
+    jobs += [(str(folder / m.notebook), m, timeout, pattern, stop_early) for m in chosen]
     bar = tqdm(total=len(jobs), desc=f"mutants {assignment}", unit="nb", disable=not progress)
     runs = []
     if workers <= 1:
@@ -275,17 +343,19 @@ def _run_directly(root, assignment, chosen, workers, timeout, progress):
                 bar.update()
     bar.close()
     reference = {}
-    for path, mutant, scores, note, _ in runs:
+    for path, mutant, run, _ in runs:
         if mutant is None:
-            _check_reference(path, scores, note)
-            reference[Path(path).name] = scores
+            _check_reference(path, run.scores, run.note)
+            reference[Path(path).name] = run.scores
     outcomes = []
-    for path, mutant, scores, note, seconds in runs:
+    for path, mutant, run, seconds in runs:
         if mutant is not None:
+            # Only the test cells that ran: a stopped run's later cells were not.
             lost = [gid for gid, points in reference[mutant.notebook].items()
-                    if (scores.get(gid) or 0) < points]
-            outcomes.append(Outcome(mutant, killed=bool(lost or note), killed_by=lost, note=note,
-                                    seconds=seconds))
+                    if gid in run.scores and run.scores[gid] < points]
+            outcomes.append(Outcome(mutant, killed=bool(lost or run.note), killed_by=lost,
+                                    note=run.note, seconds=seconds, cells_run=run.cells_run,
+                                    stopped=bool(run.stopped_at)))
     return outcomes
 
 
@@ -346,6 +416,8 @@ def format_report(report):
     a = report.assignment
     for o in report.killed:
         why = ("lost points in " + ", ".join(o.killed_by)) if o.killed_by else ""
+        if o.stopped:
+            why += " (the first test cell to lose points: its run stopped there)"
         why = "; ".join(x for x in (why, o.note) if x)
         out.append(f"KILLED   {o.mutant.id}  {_where(a, o.mutant)}: {why}")
         out.append(_indent("\n".join(mutate.small_diff(o.mutant.original, o.mutant.mutated,
@@ -377,7 +449,7 @@ def cmd_mutants(args):
 
     chosen_assignments(args.root, [args.assignment])
     report = measure(args.root, args.assignment, max_count=args.max, seed=args.seed,
-                     workers=args.workers, timeout=args.timeout, exact=args.exact)
+                     workers=args.workers, timeout=args.timeout, exact=args.exact, ids=args.id)
     print(format_report(report))
     return 1 if report.survivors or report.stale else 0
 
@@ -385,6 +457,8 @@ def cmd_mutants(args):
 def add_commands(sub):
     p = sub.add_parser("mutants", help="mutation score of an assignment's hidden tests")
     p.add_argument("assignment")
+    p.add_argument("--id", action="append", metavar="ID",
+                   help="run only this mutant (repeat for more), e.g. the survivors of a full run")
     p.add_argument("--max", type=int, default=None, help="run at most N mutants, sampled by --seed")
     p.add_argument("--seed", type=int, default=0, help="seed of the --max sample (default 0)")
     p.add_argument("--workers", type=int, default=1, help="kernels at once (default 1)")
