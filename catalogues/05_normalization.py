@@ -155,6 +155,17 @@ BUGS = [
         "visible": False,
     },
     {
+        "name": "bn_test_mode_stores_defaults",
+        "why": "the starting running averages read with setdefault: a test-mode call on a fresh bn_param "
+               "adds running_mean and running_var to it",
+        "edits": [("batchnorm_forward", 'running_mean = bn_param.get("running_mean", np.zeros(D))',
+                   'running_mean = bn_param.setdefault("running_mean", np.zeros(D))'),
+                  ("batchnorm_forward", 'running_var = bn_param.get("running_var", np.ones(D))',
+                   'running_var = bn_param.setdefault("running_var", np.ones(D))')],
+        "loses": ["test_batchnorm_running"],
+        "visible": False,
+    },
+    {
         "name": "bn_eps_ignored",
         "why": "eps written as 1e-5 instead of read from bn_param",
         "edits": [("batchnorm_forward", "std = np.sqrt(var + eps)", "std = np.sqrt(var + 1e-5)")],
