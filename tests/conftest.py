@@ -87,14 +87,14 @@ def _uses_the_real_course(test_file):
     return re.search(rf"^\s*def \w+\([^)]*\b({names})\b", text, re.MULTILINE) is not None
 
 
-# Rough seconds of each unit of work on one worker (measured on a 2-core machine), used
-# only to hand out the heaviest first; a unit not listed weighs 2 s a test.
+# Rough seconds of each unit of work on one worker (from a run on a loaded 2-core machine,
+# scaled), used only to hand out the heaviest first; a unit not listed weighs 0.2 s a test.
 SCHEDULE_WEIGHTS = {
-    "course:01_staged_backprop": 330, "course:02_softmax": 330, "course:03_layers": 330,
-    "course:04_digits_mlp": 330, "course:05_normalization": 400, "course:06_convolution": 400,
-    "tests/test_scale.py": 320, "tests/test_hostile.py": 200, "tests/test_term.py": 200,
-    "tests/test_entry_points.py": 150, "tests/test_fairness_draws.py": 120,
-    "tests/test_browser_formgrader.py": 120, "tests/test_browser.py": 120,
+    "course:06_convolution": 330, "course:02_softmax": 320, "course:05_normalization": 300,
+    "course:01_staged_backprop": 250, "tests/test_scale.py": 215, "course:04_digits_mlp": 175,
+    "course:03_layers": 155, "tests/test_hostile.py": 90, "tests/test_term.py": 55,
+    "tests/test_mutants.py": 42, "tests/test_entry_points.py": 35, "tests/test_sandbox.py": 28,
+    "tests/test_browser.py": 27, "tests/test_isolation.py": 24, "tests/test_browser_formgrader.py": 14,
 }
 
 
@@ -126,7 +126,7 @@ def pytest_xdist_make_scheduler(config, log):
             if not self._ordered:
                 self._ordered = True
                 units = sorted(self.workqueue.items(),
-                               key=lambda item: -SCHEDULE_WEIGHTS.get(item[0], 2 * len(item[1])))
+                               key=lambda item: -SCHEDULE_WEIGHTS.get(item[0], 0.2 * len(item[1])))
                 self.workqueue.clear()
                 self.workqueue.update(units)
             super()._assign_work_unit(node)

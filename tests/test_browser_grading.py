@@ -79,6 +79,21 @@ def test_validate_button_success_and_whole_message(course_lab, browser):  # noqa
                 assert line.strip() in text, f"the dialog does not show this line whole:\n{line}\n---\n{text[-3000:]}"
 
 
+def _saved_score(api, timeout):
+    """(manual score of the written answer, submission total) once a manual score is saved,
+    or as they are after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with api.gradebook as gb:
+            grade = gb.find_grade("why_commutative_answer", tiny_course.ASSIGNMENT, tiny_course.ASSIGNMENT, "ada")
+            manual, total = grade.manual_score, gb.find_submission(tiny_course.ASSIGNMENT, "ada").score
+        if manual is not None or time.monotonic() > deadline:
+            return manual, total
+        time.sleep(0.5)
+
+
 def test_formgrader_hand_grade_updates_the_total(course_lab, browser):  # noqa: F811
     root = course_lab["root"]
     api = pipeline.open_api(root)
@@ -94,12 +109,11 @@ def test_formgrader_hand_grade_updates_the_total(course_lab, browser):  # noqa: 
         score.fill("1.5")
         score.press("Enter")
         page.locator('input.score[id="why_commutative_answer"]').blur()
-        page.wait_for_timeout(3000)  # the formgrader saves through its API on change
+        # The formgrader saves through its API on change; wait for the gradebook (a fixed
+        # wait was too short on a loaded machine), with the page still open.
+        manual, total = _saved_score(api, timeout=90)
         page.screenshot(path=str(test_browser._artifacts() / "formgrader-hand-grade.png"))
     finally:
         page.close()
-    with api.gradebook as gb:
-        grade = gb.find_grade("why_commutative_answer", tiny_course.ASSIGNMENT, tiny_course.ASSIGNMENT, "ada")
-        total = gb.find_submission(tiny_course.ASSIGNMENT, "ada").score
-    assert grade.manual_score == 1.5, f"the score typed in the formgrader was not saved: {grade.manual_score}"
+    assert manual == 1.5, f"the score typed in the formgrader was not saved within 90 s: {manual}"
     assert total == before + 1.5 == 3 + 1.5, f"total {total}, before {before}"
