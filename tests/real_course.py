@@ -39,6 +39,8 @@ SEED = 25
 ALL_OUTPUTS = "01_staged_backprop"
 # Variants whose point is validate's handling of output: validated for real.
 VALIDATE_FOR_REAL = {"extra-output", "fuzz"}
+# Grading (and validating) processes per test worker: make test runs two test workers.
+GRADING_WORKERS = 1
 
 
 class RealCourse:
@@ -101,7 +103,9 @@ class RealCourse:
                 samples.write_submission(root, assignment, student, samples.submission_notebooks(
                     root, assignment, mine, label=f"{assignment}/{student}"))
             students = [r[0] for r in rows] + list(edits)
-            results = {r.student: r for r in pipeline.grade(root, assignment, students, workers=2,
+            # One grading process per xdist worker: both workers grade at once, and two
+            # processes each (four on two cores) made a logging-heavy variant's cell time out.
+            results = {r.student: r for r in pipeline.grade(root, assignment, students, workers=GRADING_WORKERS,
                                                                progress=False)}
             scores = {row["student"]: row for row in grades.scores(root, [assignment])}
             self._graded[assignment] = {"rows": scores, "results": results, "samples": rows,
@@ -118,7 +122,8 @@ class RealCourse:
             for_real = {student for student, v in graded["variants"].items()
                         if v.validate and v.kind in VALIDATE_FOR_REAL}
             self._verdicts[assignment] = catalogue_runs.validate_verdicts(
-                self.root, assignment, graded["samples"] + extra, graded["results"], for_real=for_real)
+                self.root, assignment, graded["samples"] + extra, graded["results"], workers=GRADING_WORKERS,
+                for_real=for_real)
         return self._verdicts[assignment]
 
     def validated(self, assignment):
