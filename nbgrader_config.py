@@ -95,8 +95,11 @@ c.IgnorePattern.pattern = r"Warning|it/s\]|s/it\]"
 # --- Validating (students' Validate button and `nbgrader validate`) ---------------
 # What student code writes to stderr (logging, warnings.warn, sys.stderr) reaches the notebook
 # as stdout, in the kernels validate starts as in grading kernels (course.sandbox_kernel.guard
-# loads the same extension): validate and autograde judge a cell by the same outputs.
-c.Execute.extra_arguments = ["--ext=course.sandbox_kernel.stderr_to_stdout"]
+# loads the same extensions): validate and autograde judge a cell by the same outputs. A flush
+# from a running cell (logging flushes every record) does not wait for its send:
+# course.sandbox_kernel.batched_flush.
+c.Execute.extra_arguments = ["--ext=course.sandbox_kernel.stderr_to_stdout",
+                             "--ext=course.sandbox_kernel.batched_flush"]
 # (issue 23, item 8) nbgrader cuts every line of a failure message at Validator.width
 # columns (default 90), losing the likely cause at the end of the course's long lines,
 # and prints "=" * width before each failed cell. This width prints lines whole under

@@ -225,10 +225,12 @@ def load_ipython_extension(ip):
     ip.events.register("pre_run_cell", _pre_run_cell)
     ip.events.register("post_run_cell", _post_run_cell)
     _install_output_cap()
-    # stderr as stdout: validate and grading judge a cell by the same outputs
-    from course.sandbox_kernel import stderr_to_stdout
+    # stderr as stdout, and flushes that do not wait: validate's kernels load the same two,
+    # so validate and grading judge a cell by the same outputs
+    from course.sandbox_kernel import batched_flush, stderr_to_stdout
 
     stderr_to_stdout.load_ipython_extension(ip)
+    batched_flush.load_ipython_extension(ip)
     # Visible to the grader and to tests: the guard is active in this kernel.
     os.environ["COURSE_KERNEL_GUARD"] = "1"
 
