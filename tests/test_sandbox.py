@@ -466,6 +466,18 @@ def test_install_kernelspec_writes_into_a_prefix(tmp_path):
     assert ["--memory", "2G"] == spec["argv"][3:5] and spec["interrupt_mode"] == "signal"
 
 
+
+def test_install_kernelspec_from_several_graders_at_once(tmp_path):
+    """Two test modules (or two graders) installing the spec at once: each writes a temporary
+    file of its own, so none renames another's away (FileNotFoundError before)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        folders = set(pool.map(lambda _: sandbox.install_kernelspec(prefix=str(tmp_path)), range(200)))
+    (folder,) = folders
+    assert sorted(p.name for p in Path(folder).iterdir()) == ["kernel.json"], "temporary files left behind"
+    assert json.loads((Path(folder) / "kernel.json").read_text())["interrupt_mode"] == "signal"
+
 @needs_sandbox
 def test_grading_keeps_the_kernelspec_in_the_course_folder(tmp_path_factory, tmp_path):
     """`grade` writes the sandbox's kernelspec into <course>/grading/kernels and starts it

@@ -90,8 +90,11 @@ def install_kernelspec(prefix=None, name=KERNEL_NAME, **limits):
 
 def _write_spec(folder, spec):
     os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, "kernel.json.tmp")
-    with open(tmp, "w") as f:
+    # A temporary name of its own: two graders writing the same spec at once must not
+    # rename each other's file away.
+    fd, tmp = tempfile.mkstemp(prefix="kernel.json.", suffix=".tmp", dir=folder)
+    os.chmod(tmp, 0o644)
+    with os.fdopen(fd, "w") as f:
         json.dump(spec, f, indent=1)
         f.write("\n")
     os.replace(tmp, os.path.join(folder, "kernel.json"))
