@@ -100,6 +100,9 @@ c.IgnorePattern.pattern = r"Warning|it/s\]|s/it\]"
 # course.sandbox_kernel.batched_flush.
 c.Execute.extra_arguments = ["--ext=course.sandbox_kernel.stderr_to_stdout",
                              "--ext=course.sandbox_kernel.batched_flush"]
+# Once the last cell has run every output is in and nothing in the kernel is kept: stop it at
+# once (a graceful stop waited about half a second per notebook).
+c.Execute.shutdown_kernel = "immediate"
 # (issue 23, item 8) nbgrader cuts every line of a failure message at Validator.width
 # columns (default 90), losing the likely cause at the end of the course's long lines,
 # and prints "=" * width before each failed cell. This width prints lines whole under
