@@ -1,9 +1,13 @@
 """course.data.load_digits_split: sizes, stratification, determinism, standardisation."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
+from course import data
 from course.data import load_digits_split
 
 PARTS = ("train", "val", "test")
@@ -101,3 +105,20 @@ def test_other_fractions_give_the_requested_sizes(val_fraction, test_fraction):
 def test_impossible_fractions_are_refused_with_a_message(kwargs):
     with pytest.raises(ValueError, match="fraction"):
         load_digits_split(**kwargs)
+
+
+def test_saved_default_split_is_scikit_learns(split):
+    """course/digits_split.npz (the default split, saved so that grading kernels need not import
+    scikit-learn) gives exactly what scikit-learn's own split gives."""
+    fresh = data.standardised(*data.sklearn_split(*data.DEFAULTS))
+    differ = [key for key in fresh if not (np.array_equal(fresh[key], split[key]) and fresh[key].dtype == split[key].dtype)]
+    assert sorted(fresh) == sorted(split) and not differ, (
+        f"{data.SAVED_SPLIT} differs from scikit-learn's split in {differ} (a new scikit-learn?). "
+        "Write it again: .venv/bin/python -c 'from course import data; data.write_default_split()'")
+
+
+def test_default_split_loads_without_scikit_learn():
+    """Importing scikit-learn costs about a second per grading kernel; the default split needs none."""
+    code = "import sys; from course.data import load_digits_split; load_digits_split(); print(sorted(m for m in sys.modules if m.startswith('sklearn')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", f"the default split imported {out.stdout.strip()}"
