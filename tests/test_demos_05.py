@@ -41,15 +41,25 @@ def test_batchnorm_rescues_the_poor_initialisation(nb):
     assert best["He", None] > 0.9 and best["He", "batchnorm"] > 0.9, best
 
 
-def test_dropout_narrows_the_train_validation_gap(nb):
-    """'Dropout is a regulariser: it should narrow the gap between the training and the
-    validation accuracy.'"""
-    _, printed = nb
-    rows = re.findall(r"keep ([\d.]+): final train accuracy ([\d.]+), validation ([\d.]+)",
-                      printed["dropout_gap"])
-    gaps = {float(keep): float(train) - float(val) for keep, train, val in rows}
-    assert set(gaps) == {1.0, 0.5}, printed["dropout_gap"]
-    assert gaps[0.5] < gaps[1.0], f"gaps (train - validation) by keep probability: {gaps}"
+def test_dropout_wins_on_every_seed_and_narrows_the_gap_on_average(nb):
+    """Section 6's dropout demo and its reading: without dropout every network fits its 200 training
+    images perfectly; with dropout the best validation accuracy is higher on every seed, by more
+    than the spread between seeds, and the train/validation gap at the last epoch narrows on
+    average."""
+    ns, printed = nb
+    runs = ns["dropout_runs"]
+    seeds = ns["DROPOUT_SEEDS"]
+    assert len(seeds) >= 3 and set(runs) == {(keep, s) for keep in (1.0, 0.5) for s in seeds}, sorted(runs)
+    assert all(runs[1.0, s]["train_acc"][-1] == 1.0 for s in seeds), "without dropout a run did not overfit"
+    best = {keep: np.array([runs[keep, s]["best_val_acc"] for s in seeds]) for keep in (1.0, 0.5)}
+    gains = best[0.5] - best[1.0]
+    assert np.all(gains > 0), f"dropout did not win on every seed: best validation accuracy {best}"
+    assert gains.mean() > max(best[1.0].std(), best[0.5].std()), (
+        f"the mean gain {gains.mean():.3f} is within the spread between seeds {best}")
+    gaps = {keep: np.mean([runs[keep, s]["train_acc"][-1] - runs[keep, s]["val_acc"][-1] for s in seeds])
+            for keep in (1.0, 0.5)}
+    assert gaps[0.5] < gaps[1.0], f"mean gaps (train - validation) by keep probability: {gaps}"
+    assert f"in {len(seeds)} of {len(seeds)} seeds" in printed["dropout_gap"], printed["dropout_gap"]
 
 
 def test_batchnorm_widens_the_range_of_weight_scales_that_train(nb):
