@@ -75,8 +75,8 @@ class ExecuteSkippingDemos(Execute):
     Those cells only demonstrate (05's training runs take most of its run time), and
     nothing later may use them: the autograder skips them too, and the reference gets
     full marks without them (test_e2e). Skipping them here keeps validating a hundred
-    samples within the suite's budget; tests/test_validate.py and the browser test run
-    the unmodified `nbgrader validate`.
+    samples within the suite's budget; tests/test_validate.py runs the unmodified
+    `nbgrader validate` on every solved source notebook, and the browser test the Validate button.
     """
 
     def preprocess_cell(self, cell, resources, index):

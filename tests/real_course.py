@@ -16,7 +16,7 @@ hidden tests, gradebook):
   (tests/test_fairness_draws.py), students `draw-NN`.
 Validation verdicts come from catalogue_runs.validate_verdicts: `nbgrader validate` itself
 where the grading run cannot stand in for it, or where the check is about validate's own
-handling (output on stderr: the extra-output variants and the fuzzer's rewrites).
+handling of output (the extra-output variants and the fuzzer's printing rewrites).
 """
 
 import random
@@ -37,8 +37,11 @@ FUZZ_SAMPLE = 3
 SEED = 25
 # Where every kind of extra output (print, stderr, logging, warnings) is graded and validated.
 ALL_OUTPUTS = "01_staged_backprop"
-# Variants whose point is validate's handling of output: validated for real.
-VALIDATE_FOR_REAL = {"extra-output", "fuzz"}
+# Variants whose point is validate's handling of output, validated for real: every extra-output
+# variant, and the fuzzer's rewrites that print (the other rewrites' verdicts are read from grading,
+# as for the catalogue's correct variants).
+VALIDATE_FOR_REAL = {"extra-output"}
+PRINTING_FUZZ = {"stdout", "stderr"}
 # Grading (and validating) processes per test worker: make test runs two test workers.
 GRADING_WORKERS = 1
 
@@ -120,7 +123,8 @@ class RealCourse:
             extra = [(student, v.kind, v.edits, sorted(v.may_lose)) for student, v in graded["variants"].items()
                      if v.validate]
             for_real = {student for student, v in graded["variants"].items()
-                        if v.validate and v.kind in VALIDATE_FOR_REAL}
+                        if v.validate and (v.kind in VALIDATE_FOR_REAL
+                                           or (v.kind == "fuzz" and v.name in PRINTING_FUZZ))}
             self._verdicts[assignment] = catalogue_runs.validate_verdicts(
                 self.root, assignment, graded["samples"] + extra, graded["results"], workers=GRADING_WORKERS,
                 for_real=for_real)
