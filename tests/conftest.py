@@ -7,10 +7,10 @@ the tests read the results.
 Also the suite's lanes and its time report (issue 26):
 - a test is `slow` when it needs the real course (the fixtures below) or lives in a
   module of SLOW_MODULES; `make check` runs the others (`-m "not slow"`), `make test` all;
-- under `pytest -n 2 --dist loadfile` (make test) the tests of one assignment of the real
+- under `pytest -n 3 --dist loadfile` (make test) the tests of one assignment of the real
   course share a worker, so that it is graded once, and every other module keeps to one
   worker, so that its module fixtures (a graded batch) are built once; the heaviest units
-  are handed out first (SCHEDULE_WEIGHTS), so that the two workers end together;
+  are handed out first (SCHEDULE_WEIGHTS), so that the workers end together;
 - the run ends with the slowest tests and fixtures (--durations), the total, and a
   warning when the total passes --time-budget seconds. Time never fails a test.
 """
@@ -109,7 +109,7 @@ def pytest_xdist_make_scheduler(config, log):
     """`--dist loadfile`, except that the tests of the real course are grouped by assignment,
     across modules: they share its graded batch, so they share a worker, and each
     assignment is graded once. Units are handed out heaviest first (longest processing
-    time first: the two workers end close together). (xdist's loadgroup would do the
+    time first: the workers end close together). (xdist's loadgroup would do the
     grouping, but its marks do not reach pytest 9's node ids.)"""
     if config.getoption("dist") != "loadfile":
         return None

@@ -3,7 +3,7 @@
 One scratch course per test session (per xdist worker): the repo's config, source/ and
 catalogues. An assignment is built, and its samples graded, the first time a test asks
 for it; tests/conftest.py sends every test of one assignment to the same worker, so each
-assignment is graded once per run and the two workers grade different assignments.
+assignment is graded once per run and the workers grade different assignments.
 
 An assignment's batch holds, graded together through the real pipeline (sandboxed kernel,
 hidden tests, gradebook):
@@ -42,7 +42,7 @@ ALL_OUTPUTS = "01_staged_backprop"
 # as for the catalogue's correct variants).
 VALIDATE_FOR_REAL = {"extra-output"}
 PRINTING_FUZZ = {"stdout", "stderr"}
-# Grading (and validating) processes per test worker: make test runs two test workers.
+# Grading (and validating) processes per test worker: make test runs three test workers.
 GRADING_WORKERS = 1
 
 
@@ -106,8 +106,8 @@ class RealCourse:
                 samples.write_submission(root, assignment, student, samples.submission_notebooks(
                     root, assignment, mine, label=f"{assignment}/{student}"))
             students = [r[0] for r in rows] + list(edits)
-            # One grading process per xdist worker: both workers grade at once, and two
-            # processes each (four on two cores) made a logging-heavy variant's cell time out.
+            # One grading process per xdist worker: the workers grade at once, and more would
+            # only queue for the two cores.
             results = {r.student: r for r in pipeline.grade(root, assignment, students, workers=GRADING_WORKERS,
                                                                progress=False)}
             scores = {row["student"]: row for row in grades.scores(root, [assignment])}
