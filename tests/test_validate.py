@@ -42,6 +42,7 @@ def test_release_fails_validation(assignment):
 def test_validate_prints_whole_messages(real_course, assignment):
     """`nbgrader validate` run by a student in the course folder shows every line of a
     failing visible test's message whole (nbgrader cuts lines at Validator.width)."""
+    import shutil
     import subprocess
     import sys
     from pathlib import Path
@@ -54,11 +55,14 @@ def test_validate_prints_whole_messages(real_course, assignment):
                                               for line in m.splitlines()))
     course_root = real_course.root
     folder = Path(course_root) / "validate" / student / assignment
-    # The student's notebook without its demonstrations (skip-when-grading): they print no
-    # test message, and 04's training demos alone took 50 s of the suite's time here.
-    notebook = Path(course_root) / "validate-whole" / student / next(folder.glob("*.ipynb")).name
-    notebook.parent.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.read(next(folder.glob("*.ipynb")), as_version=4)
+    # The student's folder (the notebook and the files shipped beside it), the notebook without
+    # its demonstrations (skip-when-grading): they print no test message, and 04's training
+    # demos alone took 50 s of the suite's time here.
+    whole = Path(course_root) / "validate-whole" / student / assignment
+    shutil.rmtree(whole, ignore_errors=True)
+    shutil.copytree(folder, whole)
+    notebook = next(whole.glob("*.ipynb"))
+    nb = nbformat.read(notebook, as_version=4)
     nb.cells = [cell for cell in nb.cells if not skipped_when_grading(cell)]
     nbformat.write(nb, notebook)
     out = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "validate", str(notebook)],
