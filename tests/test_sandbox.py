@@ -1,10 +1,11 @@
 """The sandboxed grading kernel and the grading limits, end to end with real nbgrader.
 
 One scratch course under /tmp with a two-test assignment; one `nbgrader autograde` run
-(in one process, as the pipeline runs it) grades eight students, each of whom tries one
+(in one process, as the pipeline runs it) grades nine students, each of whom tries one
 thing: read the reference solution and the gradebook, reach the network, allocate past
 the memory cap, swallow the timeout's KeyboardInterrupt, ignore SIGINT altogether, kill
-the kernel, print 10 MB on one line. The tests read the autograded notebooks and the gradebook.
+the kernel, print 10 MB on one line, write into matplotlib's shared font list. The tests
+read the autograded notebooks and the gradebook.
 
 Tests that need the sandbox skip, saying why, where `course.sandbox_kernel.host.available()` says the
 machine cannot provide it (CI installs bubblewrap with scripts/install-system-deps.sh and
@@ -232,6 +233,26 @@ STUBBORN_CODE = textwrap.dedent("""\
         pass
     """)
 FLOOD_CODE = "print('x' * 10_000_000)"
+# Draws with text (so fonts are looked up), then tries to write into matplotlib's font list.
+PLOTS_CODE = textwrap.dedent("""\
+    import os
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+    cache = matplotlib.get_cachedir()
+    lists = sorted(n for n in os.listdir(cache) if n.startswith("fontlist-"))
+    fig, ax = plt.subplots()
+    ax.set_title("a title needs a font")
+    fig.canvas.draw()
+    try:
+        with open(os.path.join(cache, lists[0]), "a") as f:
+            f.write("poison")
+        wrote = "WROTE"
+    except (OSError, IndexError) as e:
+        wrote = type(e).__name__
+    print("PLOTS", {"lists": lists, "write": wrote, "font": os.path.basename(font_manager.findfont("DejaVu Sans"))})
+    """)
 
 
 @pytest.fixture(scope="module")
@@ -260,6 +281,7 @@ def graded_course(tmp_path_factory, listener):
         "crash": _submission(release, extra_after_test_add=CRASH_CODE),
         "flood": _submission(release, extra_after_test_add=FLOOD_CODE),
         "stubborn": _submission(release, extra_after_test_add=STUBBORN_CODE),
+        "plots": _submission(release, extra_first=PLOTS_CODE),
     }
     for student, nb in students.items():
         submit(root, student, nb)
@@ -307,6 +329,21 @@ def test_allocation_past_the_cap_is_a_memory_error(graded_course):
     text = cell_text(autograded(graded_course["root"], "hog"), "HOG")
     assert "HOG MemoryError" in text, f"a 6 GiB allocation under a 4 GiB cap gave {text!r}"
     assert graded_course["scores"]["hog"] == {"test_add": 1.0, "test_mul": 1.0}
+
+
+@needs_sandbox
+def test_kernels_share_a_read_only_font_list(graded_course):
+    """matplotlib's font list is built once on the grading machine and shown to every kernel
+    read-only: no kernel rebuilds it (a quarter of a CPU second per notebook), and none can
+    change it for the next student's plots."""
+    text = cell_text(autograded(graded_course["root"], "plots"), "PLOTS")
+    assert text.startswith("PLOTS") and text.count("\n") <= 1, (
+        f"drawing in the sandbox printed more than its own line (a cache warning?): {text!r}")
+    found = eval(text.split("PLOTS", 1)[1].strip())  # a dict printed by the student cell
+    assert len(found["lists"]) == 1 and found["write"] != "WROTE", (
+        f"the kernel's font list is not the grader's read-only one: {found}")
+    assert found["font"] == "DejaVuSans.ttf", found
+    assert graded_course["scores"]["plots"] == {"test_add": 1.0, "test_mul": 1.0}
 
 
 @needs_sandbox

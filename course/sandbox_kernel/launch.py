@@ -30,12 +30,15 @@ Standard library only. ``course.sandbox_kernel.host`` installs the kernelspec an
 import argparse
 import ctypes
 import fcntl
+import hashlib
+import importlib.util
 import json
 import os
 import re
 import shutil
 import signal
 import stat
+import subprocess
 import sys
 import tempfile
 import time
@@ -66,6 +69,8 @@ UID_SLOTS = 4096
 # Where the course package the grader runs is bound inside the sandbox (on PYTHONPATH).
 COURSE_LIB_INSIDE = "/run/course-lib"
 KERNEL_JSON_INSIDE = "/run/course-kernel/connection.json"
+# matplotlib's configuration and cache folder inside (writable: it is in the private /tmp).
+MPL_CONFIG_INSIDE = "/tmp/.matplotlib"
 
 # Defaults; the kernelspec argv and COURSE_SANDBOX_* environment variables override them.
 DEFAULTS = {
@@ -226,6 +231,56 @@ def state_dir():
         raise SandboxError(f"{path} is not a folder owned by uid {os.geteuid()}: refusing to use it")
     os.chmod(path, 0o711)
     return path
+
+
+def matplotlib_font_list(root):
+    """Host paths of matplotlib's font list (``fontlist-v*.json``) for the matplotlib the
+    kernel imports, built on first use into the grader-owned folder ``root``; [] when
+    there is no matplotlib or the list could not be built (the kernel then builds its own).
+
+    Every graded notebook that imports pyplot would otherwise rebuild it in its empty
+    /tmp (fc-list and a scan of every font file: a quarter of a CPU second each time).
+    It is built once by a trusted process that sees the same fonts as the kernel (the
+    system's, matplotlib's own; an empty HOME) and shown to each kernel read-only: a
+    shared writable copy would let one submission change another's plots.
+    """
+    try:
+        spec = importlib.util.find_spec("matplotlib")
+    except (ImportError, ValueError):
+        return []
+    if spec is None or not spec.origin:
+        return []
+    origin = os.path.realpath(spec.origin)
+    st = os.stat(origin)
+    key = hashlib.sha256(f"{origin}\0{st.st_mtime_ns}\0{st.st_size}".encode()).hexdigest()[:16]
+    final = os.path.join(root, f"matplotlib-{key}")
+    if not os.path.isdir(final):
+        work = tempfile.mkdtemp(prefix="matplotlib-build-", dir=root)
+        try:
+            home, cache = os.path.join(work, "home"), os.path.join(work, "cache")
+            os.mkdir(home)
+            os.mkdir(cache)
+            python = os.path.join(os.path.realpath(sys.prefix), "bin", "python")
+            subprocess.run([python, "-I", "-c", "import matplotlib.font_manager"], cwd=work, timeout=300,
+                           env={"PATH": "/usr/bin:/bin", "HOME": home, "MPLCONFIGDIR": cache, "LANG": "C.UTF-8"},
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            built = [n for n in os.listdir(cache) if n.startswith("fontlist-") and n.endswith(".json")]
+            if built:
+                for name in os.listdir(cache):
+                    os.chmod(os.path.join(cache, name), 0o644)
+                os.chmod(cache, 0o755)
+                try:
+                    os.rename(cache, final)
+                except OSError:
+                    pass  # another launcher built it at the same time: theirs is used
+        except (OSError, subprocess.SubprocessError):
+            pass
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    if not os.path.isdir(final):
+        return []
+    return [os.path.join(final, n) for n in sorted(os.listdir(final))
+            if n.startswith("fontlist-") and n.endswith(".json")]
 
 
 def _pid_alive(pid):
@@ -437,12 +492,14 @@ def workdir_entries(cwd):
 
 def build_bwrap_argv(*, bwrap, setpriv, prlimit, privileged, limits, cwd, ro_paths,
                      ipc_host_dir, ipc_private, conn_fd, passwd_fd, group_fd,
-                     kernel_argv, env, uid=SANDBOX_UID, course_dir=None, work_entries=None):
+                     kernel_argv, env, uid=SANDBOX_UID, course_dir=None, work_entries=None, font_list=()):
     """The full command line; pure function of its inputs (tested directly).
 
     uid: the kernel's uid (and gid) when privileged. course_dir: the course package,
     bound at COURSE_LIB_INSIDE/course. work_entries: names in ``cwd`` to show the
-    kernel read-only (default: every file and folder but notebooks and links)."""
+    kernel read-only (default: every file and folder but notebooks and links).
+    font_list: matplotlib's font list files (matplotlib_font_list), shown read-only in
+    MPL_CONFIG_INSIDE."""
     a = [bwrap]
     if not privileged:
         a += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
@@ -477,6 +534,10 @@ def build_bwrap_argv(*, bwrap, setpriv, prlimit, privileged, limits, cwd, ro_pat
     a += ["--proc", "/proc", "--dev", "/dev"]
     a += ["--perms", "1777", "--size", str(limits["tmp_size"]), "--tmpfs", "/tmp"]
     a += ["--perms", "1777", "--size", str(1 << 20), "--tmpfs", "/dev/shm"]
+    if font_list:
+        a += ["--perms", "1777", "--dir", MPL_CONFIG_INSIDE]
+        for path in font_list:
+            a += ["--ro-bind", path, os.path.join(MPL_CONFIG_INSIDE, os.path.basename(path))]
 
     for path in ro_paths:
         mkdirs(os.path.dirname(path))
@@ -537,7 +598,7 @@ def sandbox_env(environ=os.environ):
         "TMPDIR": "/tmp",
         "USER": "nobody",
         "LOGNAME": "nobody",
-        "MPLCONFIGDIR": "/tmp/.matplotlib",
+        "MPLCONFIGDIR": MPL_CONFIG_INSIDE,
         "IPYTHONDIR": "/tmp/.ipython",
         "JUPYTER_RUNTIME_DIR": "/tmp/.jupyter-runtime",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -627,7 +688,7 @@ def prepare(connection_file, extra, limit_args, cwd=None, environ=os.environ, ke
         limits=limits, cwd=cwd, ro_paths=ro_paths, ipc_host_dir=ipc_host_dir,
         ipc_private=ipc_private, conn_fd=_data_fd(conn_text), passwd_fd=_data_fd(passwd_text(uid)),
         group_fd=_data_fd(group_text(uid)), kernel_argv=kernel_argv or kernel_command(extra),
-        env=env, uid=uid, course_dir=course_dir,
+        env=env, uid=uid, course_dir=course_dir, font_list=matplotlib_font_list(root),
     )
     return argv
 
