@@ -243,7 +243,7 @@ def admit(folder, student, submitted, released, limit, root):
                  and rel.endswith(".ipynb") and (aside / rel).is_file() and not (aside / rel).is_symlink()]
     if missing and len(missing) == 1 and len(strangers) + len(odd_named) == 1:
         chosen = folder / strangers[0] if strangers else odd_named[0]
-        shutil.copy2(chosen, folder / missing[0])
+        repair.replace_whole(folder / missing[0], chosen.read_bytes(), aside)
         notes.append(f"notebook {shown(chosen.name)} graded as {missing[0]!r} (wrong name)")
         present.append(missing[0])
         missing = []

@@ -21,7 +21,9 @@ type gets a note; OverwriteCells turns it back.
 import copy
 import hashlib
 import json
+import os
 import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -167,6 +169,27 @@ def mend(nb, source_nb):
     return notes + moved
 
 
+def replace_whole(path, data, scratch):
+    """Replace the file `path` with the bytes `data` so that it is never seen cut: they are
+    written to a temporary file in the folder `scratch` (on the same file system) and
+    renamed over `path`. A grader killed halfway (a dead worker, the OOM killer) leaves the
+    old file whole and, at worst, a partial temporary file in `scratch`."""
+    path, scratch = Path(path), Path(scratch)
+    scratch.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".partial", dir=scratch)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if path.exists():
+            shutil.copymode(path, tmp)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def mend_file(path, released, aside, max_cells):
     """Parse one submitted notebook, check its cell count, and mend it in place against the
     released notebook `released` (it has the cells students got, including answer cells that
@@ -201,7 +224,9 @@ def mend_file(path, released, aside, max_cells):
     if notes:
         (aside / "original").mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, aside / "original" / path.name)
-        nbformat.write(nb, path)
+        # Rewritten whole or not at all: the next attempt reads the student's file, never a cut one.
+        text = nbformat.writes(nb)
+        replace_whole(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"), aside)
         records[path.name] = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "notes": notes}
-        record_path.write_text(json.dumps(records, indent=1))
+        replace_whole(record_path, json.dumps(records, indent=1).encode("utf-8"), aside)
     return notes, None
