@@ -147,3 +147,19 @@ def test_environment_check_asks_for_the_student_locks_versions():
     wrong = {dist: (pinned, student.get(normalize(dist))) for dist, pinned in env.REQUIRED
              if student.get(normalize(dist)) != pinned}
     assert not wrong, f"course/env.py's REQUIRED and requirements-student.txt disagree: {wrong}"
+
+
+def test_notebook_tools_import_no_grammar_compiler():
+    """nbformat's validator (imported by every nbgrader and course command, every grading
+    worker and JupyterLab) must not pull in rfc3987-syntax, which builds 38 parsers on
+    import: 0.9 CPU-s per process (bench/import_cost.py). jsonschema imports it from 4.25;
+    requirements.txt holds jsonschema at 4.24.1."""
+    import subprocess
+
+    probe = "import sys, nbformat.validator, nbgrader.apps; print(sorted({'rfc3987_syntax', 'lark'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", (
+        f"importing nbformat's validator and nbgrader imported {out.stdout.strip()}: a jsonschema "
+        "newer than 4.24 (or rfc3987-syntax installed again) costs every grading process 0.9 CPU-s")
+    assert read_lock("requirements.txt")["jsonschema"] == "4.24.1"
