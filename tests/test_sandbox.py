@@ -1,11 +1,11 @@
 """The sandboxed grading kernel and the grading limits, end to end with real nbgrader.
 
 One scratch course under /tmp with a two-test assignment; one `nbgrader autograde` run
-(in one process, as the pipeline runs it) grades nine students, each of whom tries one
+(in one process, as the pipeline runs it) grades ten students, each of whom tries one
 thing: read the reference solution and the gradebook, reach the network, allocate past
 the memory cap, swallow the timeout's KeyboardInterrupt, ignore SIGINT altogether, kill
-the kernel, print 10 MB on one line, write into matplotlib's shared font list. The tests
-read the autograded notebooks and the gradebook.
+the kernel, print 10 MB on one line, write into matplotlib's shared font list, look for
+the debugger. The tests read the autograded notebooks and the gradebook.
 
 Tests that need the sandbox skip, saying why, where `course.sandbox_kernel.host.available()` says the
 machine cannot provide it (CI installs bubblewrap with scripts/install-system-deps.sh and
@@ -233,6 +233,7 @@ STUBBORN_CODE = textwrap.dedent("""\
         pass
     """)
 FLOOD_CODE = "print('x' * 10_000_000)"
+DEBUGGER_CODE = "import sys\nprint('DEBUGGER', repr(sys.modules.get('debugpy', 'absent')), '' in sys.path)"
 # Draws with text (so fonts are looked up), then tries to write into matplotlib's font list.
 PLOTS_CODE = textwrap.dedent("""\
     import os
@@ -282,6 +283,7 @@ def graded_course(tmp_path_factory, listener):
         "flood": _submission(release, extra_after_test_add=FLOOD_CODE),
         "stubborn": _submission(release, extra_after_test_add=STUBBORN_CODE),
         "plots": _submission(release, extra_first=PLOTS_CODE),
+        "debugger": _submission(release, extra_first=DEBUGGER_CODE),
     }
     for student, nb in students.items():
         submit(root, student, nb)
@@ -344,6 +346,17 @@ def test_kernels_share_a_read_only_font_list(graded_course):
         f"the kernel's font list is not the grader's read-only one: {found}")
     assert found["font"] == "DejaVuSans.ttf", found
     assert graded_course["scores"]["plots"] == {"test_add": 1.0, "test_mul": 1.0}
+
+
+@needs_sandbox
+def test_grading_kernel_starts_without_the_debugger(graded_course):
+    """ipykernel imports debugpy at start-up when it is installed (a quarter of a kernel's
+    start); the grading kernel leaves it out, and its notebook still finds modules in the
+    submission folder ('' on sys.path), as under `python -m ipykernel_launcher`."""
+    text = cell_text(autograded(graded_course["root"], "debugger"), "DEBUGGER")
+    assert text.startswith("DEBUGGER None True"), (
+        f"the grading kernel loaded the debugger, or the submission folder is not on sys.path: {text!r}")
+    assert graded_course["scores"]["debugger"] == {"test_add": 1.0, "test_mul": 1.0}
 
 
 @needs_sandbox

@@ -2,8 +2,11 @@
 
 One mixed batch of at least 40 submissions (tests/scale_support.py: correct, buggy,
 untouched, correct variants, hostile, cut-off JSON, an empty file, a wrong file name, no
-notebook) is graded once serially into SQLite; that run is the reference. The same batch
-then goes through `course.admin.grading.scale.grade_parallel` (2 processes, a PostgreSQL gradebook) and
+notebook) has a serial reference: the submissions the catalogue does not describe (hostile
+and broken ones) graded one after another into SQLite, and for the catalogue's samples the
+grades of their serial run in test_catalogue, which checks them cell by cell against the
+catalogue (so the catalogue stands for that run here; the reference and the untouched
+release are graded serially here as well, and must equal it). The same batch then goes through `course.admin.grading.scale.grade_parallel` (2 processes, a PostgreSQL gradebook) and
 through a Dask LocalCluster (2 worker processes, PostgreSQL), and every student's status and
 every problem's score must be the same. Killing a worker mid-run (a local one or a Dask one)
 loses nothing; a submission whose every attempt dies gets the status `failed` and keeps no grade.
@@ -23,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from course.admin.authoring import samples
 from course.admin.results import grades
 from course.admin.grading import pipeline, scale, status
 import scale_support as support
@@ -75,14 +79,41 @@ def _scores(root, assignment, url=None):
             for row in grades.scores(root, [assignment], db_url=scale.driver_url(url))}
 
 
+def _catalogue_grades(root, assignment, kinds):
+    """{student: {grade_id: score}} for the batch's catalogue samples (copies included), as
+    the catalogue gives them: a bug scores 0 on the test cells it loses and full marks on
+    the others, the untouched release 0 everywhere, the reference and every variant full
+    marks. test_catalogue grades these very notebooks serially and checks exactly that."""
+    maxima = dict(grades.problems(root, assignment))
+    loses = {student: set(lost) for student, _kind, _edits, lost in samples.sample_students(root, assignment)}
+    out = {}
+    for student, kind in kinds.items():
+        if kind not in ("reference", "untouched", "variant", "bug"):
+            continue
+        base = student if student in loses else student.rsplit("-", 1)[0]  # write_batch's copies
+        lost = set(maxima) if kind == "untouched" else loses[base]
+        out[student] = {gid: 0.0 if gid in lost else points for gid, points in maxima.items()}
+    return out
+
+
 @pytest.fixture(scope="module")
 def serial(batch, tmp_path_factory):
-    """The batch graded one submission after another into SQLite: the reference run."""
+    """The reference run: the batch's hostile and broken submissions, and the reference and
+    the untouched release, graded one after another into SQLite; the catalogue's grades
+    (_catalogue_grades) for its other samples."""
+    assignment = batch["assignment"]
+    from_catalogue = _catalogue_grades(batch["root"], assignment, batch["kinds"])
+    graded_here = sorted(s for s in batch["kinds"] if s not in from_catalogue or s in ("reference", "untouched"))
     root = support.copy_course(batch["root"], tmp_path_factory.mktemp("scale-serial") / "course")
     with default_gradebook():
-        results = pipeline.grade(root, batch["assignment"], workers=1, progress=False)
-    return {"results": {r.student: r.status_record() for r in results},
-            "scores": _scores(root, batch["assignment"])}
+        results = pipeline.grade(root, assignment, graded_here, workers=1, progress=False)
+    scores = _scores(root, assignment)
+    for student in ("reference", "untouched"):
+        assert scores.get(student) == from_catalogue[student], (
+            f"graded serially, {student} scored {scores.get(student)}; the catalogue gives {from_catalogue[student]}")
+    statuses = {s: {"status": "graded"} for s in from_catalogue}
+    statuses.update({r.student: r.status_record() for r in results})
+    return {"results": statuses, "scores": {**from_catalogue, **scores}, "graded_here": graded_here}
 
 
 @pytest.fixture(scope="module")
@@ -182,8 +213,8 @@ def test_batch_is_mixed_and_large_enough(batch, serial):
     for kind in ("reference", "variant", "bug", "untouched", "hostile", "broken"):
         assert kind in kinds.values(), f"the batch has no {kind} submission"
     by_status = {}
-    for student, r in serial["results"].items():
-        by_status.setdefault(r["status"], []).append(student)
+    for student in serial["graded_here"]:
+        by_status.setdefault(serial["results"][student]["status"], []).append(student)
     assert "graded" in by_status and "not graded" in by_status, (
         f"the serial run should grade most and refuse the broken ones; statuses: {by_status}")
     full = sum(m for _, m in grades.problems(batch["root"], batch["assignment"]))
