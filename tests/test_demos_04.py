@@ -141,7 +141,30 @@ def test_broken_run_stays_at_the_level_of_guessing(ns):
 
 def test_compare_sklearn_matches_accuracy_in_less_than_half_the_time(ns):
     """Section 9: 'your network should match its accuracy, at 97% or more, in less than half its
-    time' (both timed in the same cell, under the same load)."""
+    time'. The times are CPU times with one BLAS thread, each the best of two runs: the cell's
+    wall times, taken one after the other, measure the other processes on a busy machine (a
+    ratio of 1.04 in a full run, 2.9 alone)."""
+    from sklearn.neural_network import MLPClassifier
+    from threadpoolctl import threadpool_limits
+
     assert ns["our_acc"] >= 0.97
     assert ns["our_acc"] >= ns["sklearn_acc"] - 0.01
-    assert ns["sklearn_seconds"] / ns["our_seconds"] >= 2.0, (ns["our_seconds"], ns["sklearn_seconds"])
+    data = ns["data"]
+
+    def fit_sklearn():
+        MLPClassifier(hidden_layer_sizes=(100,), random_state=0).fit(data["X_train"], data["y_train"])
+
+    def fit_ours():
+        ns["train"](ns["TwoLayerNet"](**ns["net_config"]), data, **ns["train_config"], progress=False)
+
+    def cpu_seconds(fit):
+        times = []
+        for _ in range(2):
+            start = time.process_time()
+            fit()
+            times.append(time.process_time() - start)
+        return min(times)
+
+    with threadpool_limits(limits=1):
+        ours, sklearn = cpu_seconds(fit_ours), cpu_seconds(fit_sklearn)
+    assert sklearn / ours >= 2.0, (ours, sklearn)
