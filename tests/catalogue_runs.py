@@ -211,21 +211,25 @@ def validate_verdicts(root, assignment, rows, results, workers=2, cross_check=1,
 
     "visible" is the verdict the tests use: `nbgrader validate` itself (in "real") for the
     reference, the untouched release, every sample whose grading run cannot tell or tells
-    the unexpected (a bug that passes, correct work that fails: the message shown is then
-    validate's own), the first `cross_check` caught bugs and passing correct samples, and
-    the students in `for_real`; visible_failures (in "derived", computed for every sample)
-    for the others. rows: (student, kind, edits, loses); kind "bug" and "untouched" are
-    expected to fail validate, every other kind to pass it."""
+    the unexpected (a caught bug that passes, correct work or a bug the catalogue says the
+    visible tests miss that fails: the message shown is then validate's own), the first
+    `cross_check` caught bugs, passing correct samples and missed bugs, and the students in
+    `for_real`; visible_failures (in "derived", computed for every sample) for the others.
+    rows: (student, kind, edits, loses); kind "untouched" and a "bug" are expected to fail
+    validate, except a bug whose catalogue entry says `visible: False`; every other kind is
+    expected to pass it."""
     derived = {student: visible_failures(root, assignment, student, results.get(student))
                for student, *_ in rows}
-    fails = {student: kind in ("bug", "untouched") for student, kind, *_ in rows}
+    missed = {f"bug-{bug['name']}" for bug in catalogue(root, assignment)["BUGS"] if bug.get("visible") is False}
+    fails = {student: kind == "untouched" or (kind == "bug" and student not in missed)
+             for student, kind, *_ in rows}
     real_ones = {student for student, *_ in rows
                  if student in ("reference", "untouched") or student in for_real
                  or derived[student] is None or bool(derived[student]) != fails[student]}
-    for expected in (True, False):
-        same = [student for student, kind, *_ in rows
-                if kind in ("bug", "variant") and fails[student] == expected and student not in real_ones]
-        real_ones |= set(same[:cross_check])
+    for group in ([student for student, kind, *_ in rows if kind == "bug" and fails[student]],
+                  [student for student, kind, *_ in rows if kind == "variant"],
+                  [student for student, kind, *_ in rows if kind == "bug" and not fails[student]]):
+        real_ones |= set([student for student in group if student not in real_ones][:cross_check])
     real = validate_samples(root, assignment, rows, workers, only=real_ones)
     visible = {student: real[student] if student in real else derived[student] for student, *_ in rows}
     return {"visible": visible, "real": real, "derived": derived}
