@@ -6,7 +6,8 @@ notebook) has a serial reference: the submissions the catalogue does not describ
 and broken ones) graded one after another into SQLite, and for the catalogue's samples the
 grades of their serial run in test_catalogue, which checks them cell by cell against the
 catalogue (so the catalogue stands for that run here; the reference and the untouched
-release are graded serially here as well, and must equal it). The same batch then goes through `course.admin.grading.scale.grade_parallel` (2 processes, a PostgreSQL gradebook) and
+release are graded serially here as well, and must equal it). The same batch then goes
+through `course.admin.grading.scale.grade_parallel` (2 processes, a PostgreSQL gradebook) and
 through a Dask LocalCluster (2 worker processes, PostgreSQL), and every student's status and
 every problem's score must be the same. Killing a worker mid-run (a local one or a Dask one)
 loses nothing; a submission whose every attempt dies gets the status `failed` and keeps no grade.
